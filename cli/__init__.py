@@ -1,0 +1,1 @@
+"""The `longwriter-v` command line."""

@@ -1,0 +1,7 @@
+"""Allow `python -m longwriter_v.cli`."""
+
+import sys
+
+from longwriter_v.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Benchmarks and their metrics (MMLongBench-Write, LongWrite-V-Ruler, LongBench-Write)."""

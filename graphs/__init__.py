@@ -1,0 +1,1 @@
+"""Compiled LangGraph graphs: the writer (LongWriter-Agent-V) and, later, the evaluators."""

@@ -1,0 +1,1 @@
+"""The writer graph's stages, one module per stage, plus their pure helpers."""

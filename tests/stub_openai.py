@@ -1,0 +1,141 @@
+"""A stub OpenAI-compatible server on 127.0.0.1 for tests: chat completions (plain and SSE),
+/models, scripted failures, request recording. It answers like `fakes.Writer`."""
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from longwriter_v.nodes import prompts
+from tests.fakes import Call, Writer
+
+STAGE_BY_SYSTEM = {
+    prompts.CAPTION_SYSTEM[:40]: "caption",
+    prompts.OUTLINE_SYSTEM[:40]: "outline",
+    prompts.WRITE_SYSTEM[:40]: "write",
+    prompts.REVISE_SYSTEM[:40]: "revise",
+    prompts.STITCH_SYSTEM[:40]: "stitch",
+}
+
+
+def _text(content) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
+
+
+def classify(body: dict) -> Call:
+    """Tell the stage and section of a chat request from its prompts."""
+    msgs = body["messages"]
+    system = _text(msgs[0]["content"]) if msgs[0]["role"] == "system" else ""
+    stage = next((s for prefix, s in STAGE_BY_SYSTEM.items() if system.startswith(prefix)), "unknown")
+    user = _text(msgs[-1]["content"])
+    section = re.search(r"Your section: (\d+) of", user) or re.search(r"Section '.*?' must", user)
+    images = sum(1 for m in msgs if isinstance(m["content"], list)
+                 for p in m["content"] if p.get("type") == "image_url")
+    number = int(section.group(1)) if section and section.groups() else None
+    return Call(stage=stage, section=number, text=user, images=images, tools=None, messages=msgs)
+
+
+class StubOpenAI:
+    """Run the stub in a thread; `requests` keeps (stage, body) of every completed request."""
+
+    def __init__(self, writer: Writer | None = None, delay_s: float = 0.0):
+        self.writer = writer or Writer()
+        self.delay_s = delay_s
+        self.failures: list[tuple[int, dict]] = []  # (status, headers) answered before success
+        self.requests: list[tuple[str, dict]] = []
+        self.attempts = 0
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def stages(self) -> list[str]:
+        with self.lock:
+            return [stage for stage, _ in self.requests]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, body: dict) -> tuple[str, str]:
+        call = classify(body)
+        if call["stage"] == "revise":
+            call["section"] = None
+        if call["stage"] == "outline" and body.get("response_format"):
+            n_images = len(re.findall(r"^Image \d+:", call["text"], re.MULTILINE)) or call["images"]
+            return "outline", json.dumps(self.writer.outline_args(n_images))
+        reply = self.writer(call)
+        return call["stage"], reply if isinstance(reply, str) else str(reply.content)
+
+    def _handler(self):
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _json(self, status: int, payload: dict, headers: dict | None = None):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._json(200, {"object": "list", "data": [{"id": "stub", "object": "model"}]})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with stub.lock:
+                    stub.attempts += 1
+                    failure = stub.failures.pop(0) if stub.failures else None
+                if failure:
+                    status, headers = failure
+                    self._json(status, {"error": {"message": "scripted failure", "type": "stub"}}, headers)
+                    return
+                time.sleep(stub.delay_s)
+                stage, content = stub.answer(body)
+                usage = {"prompt_tokens": len(json.dumps(body["messages"])) // 4,
+                         "completion_tokens": len(content.split()), "total_tokens": 0}
+                if body.get("stream"):
+                    self._stream(content, usage, body)
+                else:
+                    self._json(200, {"id": "cmpl-1", "object": "chat.completion", "created": 0,
+                                     "model": body["model"], "usage": usage, "choices": [{
+                                         "index": 0, "finish_reason": "stop",
+                                         "message": {"role": "assistant", "content": content}}]})
+                with stub.lock:
+                    stub.requests.append((stage, body))
+
+            def _stream(self, content: str, usage: dict, body: dict):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+
+                def send(payload):
+                    self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
+
+                base = {"id": "cmpl-1", "object": "chat.completion.chunk", "created": 0,
+                        "model": body["model"]}
+                for i, piece in enumerate(re.findall(r"\S+\s*", content) or [""]):
+                    delta = {"content": piece} | ({"role": "assistant"} if i == 0 else {})
+                    send(base | {"choices": [{"index": 0, "delta": delta}]})
+                send(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                if body.get("stream_options", {}).get("include_usage"):
+                    send(base | {"choices": [], "usage": usage})
+                self.wfile.write(b"data: [DONE]\n\n")
+
+        return Handler

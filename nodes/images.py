@@ -157,7 +157,7 @@ def load_image(index: int, source: str, policy: ImagePolicy, max_pixels: int) ->
         tmp = target.with_suffix(".tmp")
         small.save(tmp, fmt, quality=92) if fmt == "JPEG" else small.save(tmp, fmt)
         tmp.replace(target)
-    shown = source if not source.startswith("data:") else f"{label},sha256:{digest[:12]}"
+    shown = source if not source.startswith("data:") else f"data:{SUPPORTED_FORMATS[image.format]};sha256:{digest[:12]}"
     return ImageRef(index=index, source=shown, sha256=digest, file=str(target),
                     mime=SUPPORTED_FORMATS[fmt], width=width, height=height)
 

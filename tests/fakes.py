@@ -1,5 +1,6 @@
 """A scripted chat model for tests: answers by stage, records every call, streams tokens."""
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -11,6 +12,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
+
+from longwriter_v.nodes import prompts
 
 VOCAB = ("river light stone paper window garden market winter signal harbor letter engine "
          "forest bridge morning silver theory canvas orbit meadow").split()
@@ -28,6 +31,25 @@ def last_text(messages: list[BaseMessage]) -> str:
     if isinstance(content, str):
         return content
     return "\n".join(b.get("text", "") for b in content if isinstance(b, dict))
+
+
+def _system_text(messages: list[BaseMessage]) -> str:
+    first = messages[0]
+    return first.content if first.type == "system" and isinstance(first.content, str) else ""
+
+
+def classify(system: str, user: str) -> tuple[str, int | None]:
+    """Tell a call's stage and section from its prompts (as a real server would see them)."""
+    starts = {prompts.CAPTION_SYSTEM[:40]: "caption", prompts.OUTLINE_SYSTEM[:40]: "outline",
+              prompts.WRITE_SYSTEM[:40]: "write", prompts.REVISE_SYSTEM[:40]: "revise",
+              prompts.STITCH_SYSTEM[:40]: "stitch"}
+    stage = next((v for k, v in starts.items() if system.startswith(k)), None)
+    if stage is None:
+        stage = ("outline" if user.startswith(prompts.LONGWRITER_PLAN_USER[:30]) else
+                 "write" if user.startswith(prompts.LONGWRITER_WRITE_USER[:30]) else "unknown")
+    found = (re.search(r"Your section: (\d+) of", user) or re.search(r"Now write step (\d+)", user)
+             or re.search(r"## Section (\d+)", user))
+    return stage, int(found.group(1)) if found and stage in ("write", "revise") else None
 
 
 def count_images(messages: list[BaseMessage]) -> int:
@@ -58,9 +80,8 @@ class ScriptedChatModel(BaseChatModel):
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _answer(self, messages, run_manager, tools) -> AIMessage:
-        meta = (run_manager.metadata if run_manager else {}) or {}
-        call = Call(stage=meta.get("lw_stage", "outline" if tools else "unknown"),
-                    section=meta.get("lw_section"), messages=messages, tools=tools,
+        stage, section = classify(_system_text(messages), last_text(messages))
+        call = Call(stage=stage, section=section, messages=messages, tools=tools,
                     text=last_text(messages), images=count_images(messages))
         with self.lock:
             self.calls.append(call)
@@ -77,24 +98,37 @@ class ScriptedChatModel(BaseChatModel):
         message = self._answer(messages, run_manager, kwargs.get("tools"))
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
-        message = self._answer(messages, run_manager, kwargs.get("tools"))
+    def _chunks(self, message: AIMessage) -> Iterator[ChatGenerationChunk]:
         if message.tool_calls:
+            calls = [{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": 0}
+                     for c in message.tool_calls]
             yield ChatGenerationChunk(message=AIMessageChunk(
-                content="", tool_call_chunks=[{"name": c["name"], "args": __import__("json").dumps(c["args"]),
-                                               "id": c["id"], "index": 0} for c in message.tool_calls],
-                usage_metadata=message.usage_metadata))
+                content="", tool_call_chunks=calls, usage_metadata=message.usage_metadata))
             return
         pieces = re.findall(r"\S+\s*", str(message.content)) or [""]
         for i, piece in enumerate(pieces):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(
-                content=piece, usage_metadata=message.usage_metadata if i == len(pieces) - 1 else None))
+            last = i == len(pieces) - 1
+            yield ChatGenerationChunk(message=AIMessageChunk(
+                content=piece, usage_metadata=message.usage_metadata if last else None))
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
+        for chunk in self._chunks(self._answer(messages, run_manager, kwargs.get("tools"))):
             if run_manager:
-                run_manager.on_llm_new_token(piece, chunk=chunk)
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        message = self._answer(messages, run_manager, kwargs.get("tools"))
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _astream(self, messages, stop=None, run_manager=None, **kwargs):
+        for chunk in self._chunks(self._answer(messages, run_manager, kwargs.get("tools"))):
+            if run_manager:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
 
-BUDGET = re.compile(r"(?:Write about|Aim for about) (\d+) words")
+BUDGET = re.compile(r"about (\d+) words")
 SECTION = re.compile(r"^Section (\d+): (.+?) \|", re.MULTILINE)
 
 

@@ -7,16 +7,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from longwriter_v.nodes import prompts
-from tests.fakes import Call, Writer
+from tests.fakes import Call, Writer, classify
 
-STAGE_BY_SYSTEM = {
-    prompts.CAPTION_SYSTEM[:40]: "caption",
-    prompts.OUTLINE_SYSTEM[:40]: "outline",
-    prompts.WRITE_SYSTEM[:40]: "write",
-    prompts.REVISE_SYSTEM[:40]: "revise",
-    prompts.STITCH_SYSTEM[:40]: "stitch",
-}
 
 
 def _text(content) -> str:
@@ -25,17 +17,15 @@ def _text(content) -> str:
     return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
 
 
-def classify(body: dict) -> Call:
-    """Tell the stage and section of a chat request from its prompts."""
+def call_of(body: dict) -> Call:
+    """Describe an OpenAI chat request as the scripted writer's Call."""
     msgs = body["messages"]
     system = _text(msgs[0]["content"]) if msgs[0]["role"] == "system" else ""
-    stage = next((s for prefix, s in STAGE_BY_SYSTEM.items() if system.startswith(prefix)), "unknown")
     user = _text(msgs[-1]["content"])
-    section = re.search(r"Your section: (\d+) of", user) or re.search(r"Section '.*?' must", user)
+    stage, section = classify(system, user)
     images = sum(1 for m in msgs if isinstance(m["content"], list)
                  for p in m["content"] if p.get("type") == "image_url")
-    number = int(section.group(1)) if section and section.groups() else None
-    return Call(stage=stage, section=number, text=user, images=images, tools=None, messages=msgs)
+    return Call(stage=stage, section=section, text=user, images=images, tools=None, messages=msgs)
 
 
 class StubOpenAI:
@@ -68,9 +58,7 @@ class StubOpenAI:
         self.server.server_close()
 
     def answer(self, body: dict) -> tuple[str, str]:
-        call = classify(body)
-        if call["stage"] == "revise":
-            call["section"] = None
+        call = call_of(body)
         if call["stage"] == "outline" and body.get("response_format"):
             n_images = len(re.findall(r"^Image \d+:", call["text"], re.MULTILINE)) or call["images"]
             return "outline", json.dumps(self.writer.outline_args(n_images))

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import register_backend
+
 from tests.fakes import ScriptedChatModel, Writer
 
 INSTRUCTION = "Write a 10000-word lecture script for this course"
@@ -28,8 +28,12 @@ async def one_run(graph, mode: str) -> tuple[float, int]:
     cfg = {"configurable": {"thread_id": uuid.uuid4().hex}}
     start = time.perf_counter()
     steps = 0
-    async for _ in graph.astream({"instruction": INSTRUCTION}, cfg, stream_mode="updates",
-                                 context={"model": "scripted:instant", "mode": mode}):
+    async for _ in graph.astream(
+        {"instruction": INSTRUCTION},
+        cfg,
+        stream_mode="updates",
+        context={"model": "scripted:instant", "mode": mode},
+    ):
         steps += 1
     elapsed = time.perf_counter() - start
     report = (await graph.aget_state(cfg)).values["report"]
@@ -47,10 +51,19 @@ async def measure(runs: int) -> list[dict]:
                 graph = compile_writer(checkpointer=saver)
                 for mode in ("sequential", "parallel"):
                     await one_run(graph, mode)  # warm-up
-                    times, steps = zip(*[await one_run(graph, mode) for _ in range(runs)], strict=True)
+                    times, steps = zip(
+                        *[await one_run(graph, mode) for _ in range(runs)], strict=True
+                    )
                     median = statistics.median(times)
-                    rows.append({"checkpointer": saver_name, "mode": mode, "run_ms": median * 1e3,
-                                 "node_steps": steps[0], "ms_per_step": median * 1e3 / steps[0]})
+                    rows.append(
+                        {
+                            "checkpointer": saver_name,
+                            "mode": mode,
+                            "run_ms": median * 1e3,
+                            "node_steps": steps[0],
+                            "ms_per_step": median * 1e3 / steps[0],
+                        }
+                    )
     return rows
 
 
@@ -60,8 +73,10 @@ def main() -> None:
     rows = asyncio.run(measure(p.parse_args().runs))
     print(f"{'checkpointer':<13}{'mode':<12}{'run ms':>9}{'steps':>7}{'ms/step':>9}")
     for r in rows:
-        print(f"{r['checkpointer']:<13}{r['mode']:<12}{r['run_ms']:>9.1f}{r['node_steps']:>7}"
-              f"{r['ms_per_step']:>9.2f}")
+        print(
+            f"{r['checkpointer']:<13}{r['mode']:<12}{r['run_ms']:>9.1f}{r['node_steps']:>7}"
+            f"{r['ms_per_step']:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

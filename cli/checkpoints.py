@@ -15,7 +15,9 @@ async def open_checkpointer(db: str):
         try:
             from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
         except ImportError as e:
-            raise SystemExit("Postgres checkpoints need: pip install 'longwriter-v[postgres]'") from e
+            raise SystemExit(
+                "Postgres checkpoints need: pip install 'longwriter-v[postgres]'"
+            ) from e
         async with AsyncPostgresSaver.from_conn_string(db) as saver:
             await saver.setup()
             yield saver

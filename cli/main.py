@@ -12,9 +12,6 @@ from pathlib import Path
 
 from langgraph.cache.sqlite import SqliteCache
 from langgraph.types import Command
-from rich.console import Console
-from rich.markup import escape
-
 from longwriter_v.cli.checkpoints import open_checkpointer
 from longwriter_v.cli.progress import Progress, summary_table
 from longwriter_v.graphs.context import WriterContext
@@ -22,45 +19,77 @@ from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import ModelConfigError, preflight
 from longwriter_v.nodes.errors import InputError
 from longwriter_v.nodes.images import ImagePolicy, default_cache_dir
+from rich.console import Console
+from rich.markup import escape
 
 NO_MODEL_HELP = (
     "No usable model. Configure one of:\n"
     "  export OPENAI_API_KEY=...                      (then --model openai:gpt-4o)\n"
     "  --model openai:<name>@http://host:8000/v1      (vLLM or any OpenAI-compatible server)\n"
-    "  --model transformers:THU-KEG/LongWriter-V-7B   (local checkpoint; pip install 'longwriter-v[local]')"
+    "  --model transformers:THU-KEG/LongWriter-V-7B   (local checkpoint; "
+    "pip install 'longwriter-v[local]')"
 )
-CONTEXT_FLAGS = ("model", "caption_model", "outline_model", "writer_model", "reviser_model",
-                 "mode", "temperature", "max_tokens", "concurrency", "tolerance",
-                 "max_revise_rounds", "language", "prompt_style", "default_words")
+CONTEXT_FLAGS = (
+    "model",
+    "caption_model",
+    "outline_model",
+    "writer_model",
+    "reviser_model",
+    "mode",
+    "temperature",
+    "max_tokens",
+    "concurrency",
+    "tolerance",
+    "max_revise_rounds",
+    "language",
+    "prompt_style",
+    "default_words",
+)
 
 
 def _add_write(sub) -> None:
     p = sub.add_parser("write", help="write a long document from an instruction and images")
     p.add_argument("instruction", nargs="?", help="the writing request (omit when resuming)")
     p.add_argument("--images", nargs="*", default=[], help="image files, http(s) URLs or data URLs")
-    p.add_argument("--target-words", type=int, help="required length (default: from the instruction)")
+    p.add_argument(
+        "--target-words", type=int, help="required length (default: from the instruction)"
+    )
     p.add_argument("--out", type=Path, help="write the document here (default: stdout)")
     p.add_argument("--thread", help="thread id; an unfinished thread resumes where it stopped")
-    p.add_argument("--db", default="runs.sqlite", help="SQLite file or postgres:// URL (checkpoints)")
-    p.add_argument("--cache", default=str(default_cache_dir().parent / "cache.sqlite"),
-                   help="SQLite file of cached captions, shared by all runs")
+    p.add_argument(
+        "--db", default="runs.sqlite", help="SQLite file or postgres:// URL (checkpoints)"
+    )
+    p.add_argument(
+        "--cache",
+        default=str(default_cache_dir().parent / "cache.sqlite"),
+        help="SQLite file of cached captions, shared by all runs",
+    )
     p.add_argument("--review", action="store_true", help="pause to review the outline")
-    p.add_argument("--answer", help="answer to an outline review: approve, feedback text, or @edited.json")
+    p.add_argument(
+        "--answer", help="answer to an outline review: approve, feedback text, or @edited.json"
+    )
     p.add_argument("--skip-captions", action="store_true", help="do not caption images")
     p.add_argument("--no-progress", action="store_true", help="no live progress display")
     for flag in CONTEXT_FLAGS:
         field = WriterContext.__dataclass_fields__[flag]
-        p.add_argument("--" + flag.replace("_", "-"), dest=flag,
-                       type=type(field.default) if isinstance(field.default, int | float) else str,
-                       help=field.metadata.get("description"))
+        p.add_argument(
+            "--" + flag.replace("_", "-"),
+            dest=flag,
+            type=type(field.default) if isinstance(field.default, int | float) else str,
+            help=field.metadata.get("description"),
+        )
 
 
 def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="serve the graphs for LangGraph Studio (langgraph dev)")
     p.add_argument("--port", type=int, default=2024)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--image-dir", action="append", default=[],
-                   help="folder whose images clients may name by path (repeatable)")
+    p.add_argument(
+        "--image-dir",
+        action="append",
+        default=[],
+        help="folder whose images clients may name by path (repeatable)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,11 +125,14 @@ async def write(args, console: Console) -> int:
         preflight(spec)
     thread = args.thread or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread}}
-    policy = ImagePolicy.for_files([s for s in args.images if "://" not in s and not s.startswith("data:")])
+    policy = ImagePolicy.for_files(
+        [s for s in args.images if "://" not in s and not s.startswith("data:")]
+    )
     Path(args.cache).parent.mkdir(parents=True, exist_ok=True)
     async with open_checkpointer(args.db) as saver:
-        graph = compile_writer(checkpointer=saver, cache=SqliteCache(path=args.cache),
-                               image_policy=policy)
+        graph = compile_writer(
+            checkpointer=saver, cache=SqliteCache(path=args.cache), image_policy=policy
+        )
         state = await graph.aget_state(config)
         if state.values.get("document") and not state.next:
             console.print(f"thread {thread} is already finished; printing its document")
@@ -110,8 +142,10 @@ async def write(args, console: Console) -> int:
             if interrupts:
                 value = read_answer(args.answer, interrupts[0].value, console)
                 if value is None:
-                    console.print(f"the outline awaits review; rerun with --thread {thread} "
-                                  "--answer approve|'<feedback>'|@edited.json")
+                    console.print(
+                        f"the outline awaits review; rerun with --thread {thread} "
+                        "--answer approve|'<feedback>'|@edited.json"
+                    )
                     return 3
                 run_input = Command(resume=value)
             else:
@@ -120,17 +154,23 @@ async def write(args, console: Console) -> int:
         else:
             if not args.instruction:
                 raise InputError("instruction is missing: give it as the first argument")
-            run_input = {"instruction": args.instruction, "images": args.images,
-                         "target_words": args.target_words}
+            run_input = {
+                "instruction": args.instruction,
+                "images": args.images,
+                "target_words": args.target_words,
+            }
             console.print(f"thread {thread} (resume with --thread {thread} --db {args.db})")
         with Progress(console, enabled=not args.no_progress) as progress:
-            async for mode, event in graph.astream(run_input, config, context=ctx,
-                                                   stream_mode=["updates", "custom"]):
+            async for mode, event in graph.astream(
+                run_input, config, context=ctx, stream_mode=["updates", "custom"]
+            ):
                 progress.update(mode, event)
         state = await graph.aget_state(config)
         if state.next:
-            console.print(f"the outline awaits review; rerun with --thread {thread} "
-                          "--answer approve|'<feedback>'|@edited.json")
+            console.print(
+                f"the outline awaits review; rerun with --thread {thread} "
+                "--answer approve|'<feedback>'|@edited.json"
+            )
             return 3
         return finish(state.values, args, console)
 
@@ -151,15 +191,32 @@ def finish(values: dict, args, console: Console) -> int:
 def serve(args) -> int:
     """Run `langgraph dev` on a generated config that points at the installed graphs."""
     workdir = Path(tempfile.mkdtemp(prefix="longwriter-v-serve-"))
-    config = {"dependencies": ["."], "graphs": {"writer": {
-        "path": "longwriter_v.graphs.writer:graph",
-        "description": "LongWriter-Agent-V: caption, outline, write, check length, revise, assemble."}}}
+    config = {
+        "dependencies": ["."],
+        "graphs": {
+            "writer": {
+                "path": "longwriter_v.graphs.writer:graph",
+                "description": "LongWriter-Agent-V: plan, write and revise long text from images.",
+            }
+        },
+    }
     (workdir / "langgraph.json").write_text(json.dumps(config))
     env = dict(os.environ)
     if args.image_dir:
-        env["LONGWRITER_V_IMAGE_DIRS"] = os.pathsep.join(str(Path(d).resolve()) for d in args.image_dir)
-    cmd = ["langgraph", "dev", "--no-browser", "--host", args.host, "--port", str(args.port),
-           "--config", str(workdir / "langgraph.json")]
+        env["LONGWRITER_V_IMAGE_DIRS"] = os.pathsep.join(
+            str(Path(d).resolve()) for d in args.image_dir
+        )
+    cmd = [
+        "langgraph",
+        "dev",
+        "--no-browser",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--config",
+        str(workdir / "langgraph.json"),
+    ]
     return subprocess.call(cmd, cwd=workdir, env=env)
 
 

@@ -1,10 +1,9 @@
 """Live progress of a writer run: stage, sections done, words against budget, tokens, cost."""
 
+from longwriter_v.models.pricing import cost
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
-
-from longwriter_v.models.pricing import cost
 
 
 class Progress:
@@ -17,8 +16,11 @@ class Progress:
         self.total_sections = 0
         self.tokens_in = self.tokens_out = 0
         self.cost = 0.0
-        self.live = Live(self.render(), console=console, transient=False,
-                         refresh_per_second=4) if enabled else None
+        self.live = (
+            Live(self.render(), console=console, transient=False, refresh_per_second=4)
+            if enabled
+            else None
+        )
 
     def __enter__(self):
         if self.live:
@@ -33,9 +35,11 @@ class Progress:
         words = sum(w for w, _ in self.sections.values())
         budget = sum(b for _, b in self.sections.values())
         cost_text = f" | ${self.cost:.4f}" if self.cost else ""
-        return (f"[bold]{self.stage}[/] | sections {len(self.sections)}/{self.total_sections or '?'}"
-                f" | words {words:,}/{budget:,} | tokens in {self.tokens_in:,} out "
-                f"{self.tokens_out:,}{cost_text}")
+        return (
+            f"[bold]{self.stage}[/] | sections {len(self.sections)}/{self.total_sections or '?'}"
+            f" | words {words:,}/{budget:,} | tokens in {self.tokens_in:,} out "
+            f"{self.tokens_out:,}{cost_text}"
+        )
 
     def update(self, mode: str, event: dict) -> None:
         """Take one (mode, payload) event from `astream(stream_mode=['updates', 'custom'])`."""
@@ -65,8 +69,10 @@ def summary_table(report: dict) -> Table:
     table.add_column("value", justify="right")
     usage = report["usage"]
     rows = [
-        ("words / required", f"{report['words']:,} / {report['required_words']:,} "
-                             f"({report['length_source']})"),
+        (
+            "words / required",
+            f"{report['words']:,} / {report['required_words']:,} ({report['length_source']})",
+        ),
         ("length score S_l (paper formula)", f"{report['length_score']:.1f}"),
         ("sections / revisions", f"{len(report['sections'])} / {report['revisions']}"),
         ("model calls (cache hits)", f"{usage['calls']} ({report['cached_calls']})"),

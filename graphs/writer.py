@@ -1,4 +1,4 @@
-"""LongWriter-Agent-V as a LangGraph graph: ingest, caption, outline, write, check, revise, assemble.
+"""LongWriter-Agent-V as a graph: ingest, caption, outline, write, check, revise, assemble.
 
 `graph` at the bottom is what `langgraph.json` serves and what other agents embed as a
 subgraph: it has no checkpointer of its own, so the parent's (or the server's) applies.
@@ -12,7 +12,6 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, Send, TimeoutPolicy
-
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterInput, WriterOutput, WriterState
 from longwriter_v.models.retry import model_retry_policy
@@ -46,8 +45,12 @@ def build_writer(
     retry = retry or model_retry_policy()
     timeout = TimeoutPolicy(run_timeout=timeout_s)
     model_node = {"retry_policy": retry, "timeout": timeout}
-    g = StateGraph(WriterState, context_schema=WriterContext, input_schema=WriterInput,
-                   output_schema=WriterOutput)
+    g = StateGraph(
+        WriterState,
+        context_schema=WriterContext,
+        input_schema=WriterInput,
+        output_schema=WriterOutput,
+    )
     g.add_node("ingest", make_ingest(image_policy or ImagePolicy.from_env()))
     g.add_node("caption", caption, cache_policy=CAPTION_CACHE, **model_node)
     g.add_node("outline", outline, **model_node)
@@ -62,8 +65,9 @@ def build_writer(
     g.add_edge(START, "ingest")
     g.add_conditional_edges("ingest", route_captions, ["caption", "outline"])
     g.add_edge("caption", "outline")
-    g.add_conditional_edges("outline", route_after_outline,
-                            ["review_outline", "write_section", "write_part"])
+    g.add_conditional_edges(
+        "outline", route_after_outline, ["review_outline", "write_section", "write_part"]
+    )
     g.add_conditional_edges("write_section", after_write_section, ["write_section", "length_check"])
     g.add_edge("write_part", "stitch")
     g.add_edge("stitch", "length_check")

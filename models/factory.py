@@ -58,7 +58,9 @@ def create_chat_model(spec: str, options: ModelOptions = ModelOptions()) -> Base
 def _split_openai(rest: str) -> tuple[str, str | None]:
     name, _, base_url = rest.partition("@")
     if not name:
-        raise ModelConfigError(f"model spec openai:{rest} names no model; valid forms: {SPEC_FORMS}")
+        raise ModelConfigError(
+            f"model spec openai:{rest} names no model; valid forms: {SPEC_FORMS}"
+        )
     return name, base_url or None
 
 
@@ -70,11 +72,17 @@ def _openai(rest: str, options: ModelOptions) -> BaseChatModel:
     if not key and not base_url:
         raise ModelConfigError(
             f"openai:{name} needs OPENAI_API_KEY; set it, or serve a model with an "
-            "OpenAI-compatible server and use openai:<model>@<base_url>")
+            "OpenAI-compatible server and use openai:<model>@<base_url>"
+        )
     return ChatOpenAI(
-        model=name, base_url=base_url, api_key=key or "EMPTY",
-        temperature=options.temperature, max_tokens=options.max_tokens,
-        timeout=options.timeout_s, max_retries=options.max_retries, stream_usage=True,
+        model=name,
+        base_url=base_url,
+        api_key=key or "EMPTY",
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        timeout=options.timeout_s,
+        max_retries=options.max_retries,
+        stream_usage=True,
     )
 
 
@@ -84,7 +92,8 @@ def _transformers(rest: str, options: ModelOptions) -> BaseChatModel:
     except ImportError as e:
         raise ModelConfigError(
             f"transformers:{rest} needs the in-process backend: pip install 'longwriter-v[local]' "
-            f"({e})") from e
+            f"({e})"
+        ) from e
     return local.create(rest, options)
 
 
@@ -107,4 +116,5 @@ def preflight(spec: str, timeout_s: float = 5.0) -> None:
     except httpx.HTTPError as e:
         raise ModelConfigError(
             f"no OpenAI-compatible server answers at {base_url} ({e}); start one (for example "
-            f"`vllm serve {name}`) or fix the URL in openai:{name}@<base_url>") from e
+            f"`vllm serve {name}`) or fix the URL in openai:{name}@<base_url>"
+        ) from e

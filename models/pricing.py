@@ -33,7 +33,8 @@ def cost(spec: str, input_tokens: int, output_tokens: int) -> float | None:
 def ledger(records: list[dict]) -> dict:
     """Sum per-call usage records by node and model, with cost where a price is known."""
     rows: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"calls": 0, "input_tokens": 0, "output_tokens": 0})
+        lambda: {"calls": 0, "input_tokens": 0, "output_tokens": 0}
+    )
     for rec in records:
         row = rows[(rec["node"], rec["model"])]
         row["calls"] += 1
@@ -41,8 +42,14 @@ def ledger(records: list[dict]) -> dict:
         row["output_tokens"] += rec["output_tokens"]
     table = []
     for (node, model), row in rows.items():
-        table.append({"node": node, "model": model, **row,
-                      "cost_usd": cost(model, row["input_tokens"], row["output_tokens"])})
+        table.append(
+            {
+                "node": node,
+                "model": model,
+                **row,
+                "cost_usd": cost(model, row["input_tokens"], row["output_tokens"]),
+            }
+        )
     known = [r["cost_usd"] for r in table if r["cost_usd"] is not None]
     return {
         "rows": table,

@@ -16,5 +16,10 @@ def is_transient(exc: Exception) -> bool:
 
 def model_retry_policy(max_attempts: int = 4, initial_interval: float = 2.0) -> RetryPolicy:
     """Back off exponentially (with jitter) on transient model errors, up to a minute apart."""
-    return RetryPolicy(initial_interval=initial_interval, backoff_factor=2.0, max_interval=60.0,
-                       max_attempts=max_attempts, retry_on=is_transient)
+    return RetryPolicy(
+        initial_interval=initial_interval,
+        backoff_factor=2.0,
+        max_interval=60.0,
+        max_attempts=max_attempts,
+        retry_on=is_transient,
+    )

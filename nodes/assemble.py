@@ -1,7 +1,6 @@
 """Stage 7, assemble: the final markdown document and its report (lengths, score, usage)."""
 
 from langgraph.runtime import Runtime
-
 from longwriter_v.evals.metrics import count_words, length_score
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterState
@@ -36,9 +35,10 @@ def assemble(state: WriterState, runtime: Runtime[WriterContext]) -> dict:
         "length_formula": "paper",
         "mode": state["mode"],
         "prompt_style": ctx.prompt_style,
-        "sections": [{"index": p["index"], "title": p["title"], "budget": p["words"],
-                      "words": s["words"]} for p, s in zip(state["outline"], state["sections"],
-                                                            strict=True)],
+        "sections": [
+            {"index": p["index"], "title": p["title"], "budget": p["words"], "words": s["words"]}
+            for p, s in zip(state["outline"], state["sections"], strict=True)
+        ],
         "revise_rounds": state.get("revise_round", 0),
         "revisions": len(state.get("revisions") or []),
         "captions": len(state.get("captions") or []),

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import TypedDict
 
 import httpx
+from longwriter_v.nodes.errors import InputError
 from PIL import Image, UnidentifiedImageError
 
-from longwriter_v.nodes.errors import InputError
-
-SUPPORTED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp",
-                     "GIF": "image/gif", "BMP": "image/bmp"}
+SUPPORTED_FORMATS = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "BMP": "image/bmp",
+}
 ALLOWED_DIRS_ENV = "LONGWRITER_V_IMAGE_DIRS"
 CACHE_DIR_ENV = "LONGWRITER_V_CACHE_DIR"
 
@@ -57,7 +61,7 @@ class ImagePolicy:
 
     @classmethod
     def from_env(cls) -> "ImagePolicy":
-        """Build the server policy: allowed folders from $LONGWRITER_V_IMAGE_DIRS (os.pathsep list)."""
+        """Build the server policy: folders from $LONGWRITER_V_IMAGE_DIRS (os.pathsep list)."""
         raw = os.environ.get(ALLOWED_DIRS_ENV, "")
         dirs = tuple(Path(p).resolve() for p in raw.split(os.pathsep) if p.strip())
         return cls(allowed_dirs=dirs)
@@ -75,10 +79,14 @@ class ImagePolicy:
 def _read_data_url(source: str, policy: ImagePolicy) -> bytes:
     header, sep, payload = source.partition(",")
     if not sep or ";base64" not in header:
-        raise InputError(f"image {source[:40]}...: a data URL must look like data:image/png;base64,<data>")
+        raise InputError(
+            f"image {source[:40]}...: a data URL must look like data:image/png;base64,<data>"
+        )
     if len(payload) * 3 // 4 > policy.max_data_url_bytes:
-        raise InputError(f"image {header}: data URL larger than {policy.max_data_url_bytes} bytes; "
-                         "downscale it or pass a file path")
+        raise InputError(
+            f"image {header}: data URL larger than {policy.max_data_url_bytes} bytes; "
+            "downscale it or pass a file path"
+        )
     try:
         return base64.b64decode(payload, validate=True)
     except binascii.Error as e:
@@ -95,7 +103,9 @@ def _read_url(source: str, policy: ImagePolicy) -> bytes:
             for chunk in r.iter_bytes():
                 size += len(chunk)
                 if size > policy.max_download_bytes:
-                    raise InputError(f"image {source}: larger than {policy.max_download_bytes} bytes")
+                    raise InputError(
+                        f"image {source}: larger than {policy.max_download_bytes} bytes"
+                    )
                 chunks.append(chunk)
             return b"".join(chunks)
     except httpx.HTTPError as e:
@@ -105,8 +115,10 @@ def _read_url(source: str, policy: ImagePolicy) -> bytes:
 def _read_file(source: str, policy: ImagePolicy) -> bytes:
     path = Path(source).expanduser().resolve()
     if not policy.permits(path):
-        raise InputError(f"image {source}: reading this path is not allowed here; on a server, "
-                         f"put it under a folder listed in ${ALLOWED_DIRS_ENV}")
+        raise InputError(
+            f"image {source}: reading this path is not allowed here; on a server, "
+            f"put it under a folder listed in ${ALLOWED_DIRS_ENV}"
+        )
     if not path.is_file():
         raise InputError(f"image {source}: no such file; check the path")
     return path.read_bytes()
@@ -131,11 +143,15 @@ def _decode(data: bytes, label: str) -> Image.Image:
         image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
-        raise InputError(f"image {label}: cannot be decoded ({e}); the file is corrupt or not an "
-                         "image, re-export it as PNG or JPEG") from e
+        raise InputError(
+            f"image {label}: cannot be decoded ({e}); the file is corrupt or not an "
+            "image, re-export it as PNG or JPEG"
+        ) from e
     if fmt not in SUPPORTED_FORMATS:
-        raise InputError(f"image {label}: format {fmt} is not supported; use one of "
-                         f"{', '.join(sorted(SUPPORTED_FORMATS))}")
+        raise InputError(
+            f"image {label}: format {fmt} is not supported; use one of "
+            f"{', '.join(sorted(SUPPORTED_FORMATS))}"
+        )
     image.format = fmt
     return image
 
@@ -157,9 +173,20 @@ def load_image(index: int, source: str, policy: ImagePolicy, max_pixels: int) ->
         tmp = target.with_suffix(".tmp")
         small.save(tmp, fmt, quality=92) if fmt == "JPEG" else small.save(tmp, fmt)
         tmp.replace(target)
-    shown = source if not source.startswith("data:") else f"data:{SUPPORTED_FORMATS[image.format]};sha256:{digest[:12]}"
-    return ImageRef(index=index, source=shown, sha256=digest, file=str(target),
-                    mime=SUPPORTED_FORMATS[fmt], width=width, height=height)
+    shown = (
+        source
+        if not source.startswith("data:")
+        else f"data:{SUPPORTED_FORMATS[image.format]};sha256:{digest[:12]}"
+    )
+    return ImageRef(
+        index=index,
+        source=shown,
+        sha256=digest,
+        file=str(target),
+        mime=SUPPORTED_FORMATS[fmt],
+        width=width,
+        height=height,
+    )
 
 
 @lru_cache(maxsize=128)

@@ -7,7 +7,6 @@ from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-
 from longwriter_v.graphs.context import WriterContext
 from longwriter_v.graphs.state import Usage
 from longwriter_v.models.factory import ModelOptions, create_chat_model
@@ -32,8 +31,12 @@ def language_rule(language: str) -> str:
 
 def chat_model(ctx: WriterContext, stage: Stage, max_tokens: int | None = None) -> BaseChatModel:
     """Return the (shared) chat model a stage uses under this run's settings."""
-    options = ModelOptions(temperature=ctx.temperature, max_tokens=max_tokens or ctx.max_tokens,
-                           timeout_s=ctx.request_timeout_s, max_retries=ctx.max_retries)
+    options = ModelOptions(
+        temperature=ctx.temperature,
+        max_tokens=max_tokens or ctx.max_tokens,
+        timeout_s=ctx.request_timeout_s,
+        max_retries=ctx.max_retries,
+    )
     return create_chat_model(ctx.model_for(stage), options)
 
 
@@ -51,15 +54,20 @@ def messages(system: str, user: str, images: list[ImageRef] = ()) -> list[BaseMe
 def usage(message: AIMessage, node: str, spec: str, run: str | None = None) -> Usage:
     """Record the tokens a reply cost (zero where the backend reports none)."""
     meta = message.usage_metadata or {}
-    record = Usage(node=node, model=spec, input_tokens=meta.get("input_tokens", 0),
-                   output_tokens=meta.get("output_tokens", 0))
+    record = Usage(
+        node=node,
+        model=spec,
+        input_tokens=meta.get("input_tokens", 0),
+        output_tokens=meta.get("output_tokens", 0),
+    )
     if run is not None:
         record["run"] = run
     return record
 
 
-async def generate(model: BaseChatModel, prompt: list[BaseMessage], *, stage: str,
-                   section: int | None = None) -> AIMessage:
+async def generate(
+    model: BaseChatModel, prompt: list[BaseMessage], *, stage: str, section: int | None = None
+) -> AIMessage:
     """Call a model, tagging the call with its stage and section so streams can be told apart."""
     meta = {"lw_stage": stage} | ({"lw_section": section} if section is not None else {})
     tags = [f"stage:{stage}"] + ([f"section:{section}"] if section is not None else [])

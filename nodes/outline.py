@@ -4,18 +4,28 @@ import logging
 
 from langchain_core.exceptions import OutputParserException
 from langgraph.runtime import Runtime
-from pydantic import ValidationError
-
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterState
 from longwriter_v.nodes import prompts
 from longwriter_v.nodes.llm import chat_model, generate, language_rule, messages, usage
 from longwriter_v.nodes.outline_parse import (
-    Outline, even_outline, parse_outline_text, section_count, to_plans)
+    Outline,
+    even_outline,
+    parse_outline_text,
+    section_count,
+    to_plans,
+)
+from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
-STRUCTURED_FAILURES = (NotImplementedError, OutputParserException, ValidationError, ValueError,
-                       KeyError, TypeError)
+STRUCTURED_FAILURES = (
+    NotImplementedError,
+    OutputParserException,
+    ValidationError,
+    ValueError,
+    KeyError,
+    TypeError,
+)
 
 
 def images_text(state: WriterState) -> str:
@@ -33,19 +43,27 @@ def images_text(state: WriterState) -> str:
 def outline_prompt(state: WriterState, style: str):
     """Build the planning messages for a prompt style (pure)."""
     rule = language_rule(state["language"])
-    fields = dict(instruction=state["instruction"], required_words=state["required_words"],
-                  images_text=images_text(state), n_sections=section_count(state["required_words"]))
+    fields = dict(
+        instruction=state["instruction"],
+        required_words=state["required_words"],
+        images_text=images_text(state),
+        n_sections=section_count(state["required_words"]),
+    )
     attach = [] if state.get("captions") else state.get("image_refs") or []
     if style == "longwriter_v":
-        return messages("", prompts.LONGWRITER_PLAN_USER.format(language_rule=rule, **fields), attach)
+        return messages(
+            "", prompts.LONGWRITER_PLAN_USER.format(language_rule=rule, **fields), attach
+        )
     feedback = state.get("outline_feedback")
     user = prompts.OUTLINE_USER.format(
-        feedback_text=prompts.OUTLINE_FEEDBACK.format(feedback=feedback) if feedback else "", **fields)
+        feedback_text=prompts.OUTLINE_FEEDBACK.format(feedback=feedback) if feedback else "",
+        **fields,
+    )
     return messages(prompts.OUTLINE_SYSTEM.format(language_rule=rule), user, attach)
 
 
 async def outline(state: WriterState, runtime: Runtime[WriterContext]) -> dict:
-    """Plan the document; fall back to the text format, then to an even plan, never fail on prose."""
+    """Plan the document; fall back to the text format, then to an even plan."""
     ctx = settings(runtime)
     spec = ctx.model_for("outline")
     model = chat_model(ctx, "outline")
@@ -53,8 +71,11 @@ async def outline(state: WriterState, runtime: Runtime[WriterContext]) -> dict:
     plan, records = None, []
     if ctx.prompt_style == "default":
         try:
-            out = await model.with_structured_output(Outline, include_raw=True).with_config(
-                tags=["stage:outline"], metadata={"lw_stage": "outline"}).ainvoke(prompt)
+            out = (
+                await model.with_structured_output(Outline, include_raw=True)
+                .with_config(tags=["stage:outline"], metadata={"lw_stage": "outline"})
+                .ainvoke(prompt)
+            )
             records.append(usage(out["raw"], "outline", spec))
             plan = out["parsed"]
             if out.get("parsing_error"):
@@ -63,7 +84,10 @@ async def outline(state: WriterState, runtime: Runtime[WriterContext]) -> dict:
             log.warning("structured outline failed (%r); asking for the text format", e)
             plan = None
         if plan is None:
-            prompt = [*prompt[:-1], prompt[-1].model_copy(update={"content": _with_format(prompt[-1])})]
+            prompt = [
+                *prompt[:-1],
+                prompt[-1].model_copy(update={"content": _with_format(prompt[-1])}),
+            ]
     if plan is None:
         reply = await generate(model, prompt, stage="outline")
         records.append(usage(reply, "outline", spec))

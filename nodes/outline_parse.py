@@ -2,9 +2,8 @@
 
 import re
 
-from pydantic import BaseModel, Field
-
 from longwriter_v.graphs.state import SectionPlan
+from pydantic import BaseModel, Field
 
 
 class PlannedSection(BaseModel):
@@ -47,9 +46,13 @@ def to_plans(outline: Outline, required_words: int, n_images: int) -> list[Secti
     """Turn a model's outline into section plans with valid images and rebalanced budgets."""
     budgets = rebalance([s.words for s in outline.sections], required_words)
     return [
-        SectionPlan(index=i + 1, title=s.title.strip() or f"Part {i + 1}",
-                    points=[p.strip() for p in s.points if p.strip()],
-                    images=sorted({n for n in s.images if 1 <= n <= n_images}), words=budget)
+        SectionPlan(
+            index=i + 1,
+            title=s.title.strip() or f"Part {i + 1}",
+            points=[p.strip() for p in s.points if p.strip()],
+            images=sorted({n for n in s.images if 1 <= n <= n_images}),
+            words=budget,
+        )
         for i, (s, budget) in enumerate(zip(outline.sections, budgets, strict=True))
     ]
 
@@ -60,17 +63,26 @@ def even_outline(title: str, required_words: int, n_images: int) -> Outline:
     images: list[list[int]] = [[] for _ in range(n)]
     for k in range(n_images):
         images[k * n // max(1, n_images)].append(k + 1)
-    return Outline(title=title, sections=[
-        PlannedSection(title=f"Part {i + 1}", points=[], images=images[i], words=required_words // n)
-        for i in range(n)])
+    return Outline(
+        title=title,
+        sections=[
+            PlannedSection(
+                title=f"Part {i + 1}", points=[], images=images[i], words=required_words // n
+            )
+            for i in range(n)
+        ],
+    )
 
 
 _HEAD = re.compile(
     r"^\s*(?:#+\s*)?(?:\*\*)?(?:section|paragraph|part|第)\s*(\d+)\s*(?:部分|段|节)?(?:\*\*)?"
-    r"\s*[:：.\-–—]?\s*(.*)$", re.IGNORECASE)
+    r"\s*[:：.\-–—]?\s*(.*)$",
+    re.IGNORECASE,
+)
 _WORDS = re.compile(r"(\d[\d,]*)\s*(?:words?|字)", re.IGNORECASE)
-_IMAGES = re.compile(r"(?:images?|pictures?|图片?)\s*[:：#]?\s*((?:\d+\s*(?:,|，|、|and|\s)\s*)*\d+)",
-                     re.IGNORECASE)
+_IMAGES = re.compile(
+    r"(?:images?|pictures?|图片?)\s*[:：#]?\s*((?:\d+\s*(?:,|，|、|and|\s)\s*)*\d+)", re.IGNORECASE
+)
 _TITLE = re.compile(r"^\s*(?:#\s*)?(?:title|标题)\s*[:：]\s*(.+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.+)$")
 
@@ -97,8 +109,14 @@ def parse_outline_text(text: str, n_images: int) -> Outline | None:
             imgs = _IMAGES.search(line)
             numbers = [int(n) for n in re.findall(r"\d+", imgs.group(1))] if imgs else []
             budget = int(words.group(1).replace(",", "")) if words else 0
-            sections.append({"title": _clean_title(m.group(2)), "points": [], "words": budget,
-                             "images": [n for n in numbers if 1 <= n <= n_images]})
+            sections.append(
+                {
+                    "title": _clean_title(m.group(2)),
+                    "points": [],
+                    "words": budget,
+                    "images": [n for n in numbers if 1 <= n <= n_images],
+                }
+            )
         elif sections and (m := _BULLET.match(line)):
             sections[-1]["points"].append(m.group(1).strip())
     sections = [s for s in sections if s["words"] > 0]

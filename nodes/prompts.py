@@ -60,7 +60,9 @@ WRITE_USER = (
     "Write about {budget} words for this section (for Chinese, characters). "
     "{position_rule}"
 )
-CONTEXT_SEQUENTIAL = "Text written so far:\n<<<\n{so_far}\n>>>\n\nContinue from it without repeating it.\n"
+CONTEXT_SEQUENTIAL = (
+    "Text written so far:\n<<<\n{so_far}\n>>>\n\nContinue from it without repeating it.\n"
+)
 CONTEXT_PARALLEL = (
     "Other writers are writing the other sections at the same time: cover only your "
     "section's points and do not repeat what the plan gives to other sections.\n"
@@ -102,7 +104,9 @@ STITCH_USER = (
     "Answer with one block per seam, in this form and nothing else:\n"
     "[[<section number>]]\n<rewritten first paragraph>\n"
 )
-STITCH_SEAM = "Seam before section {index}:\nEND OF PREVIOUS:\n{tail}\nSTART OF SECTION {index}:\n{head}\n"
+STITCH_SEAM = (
+    "Seam before section {index}:\nEND OF PREVIOUS:\n{tail}\nSTART OF SECTION {index}:\n{head}\n"
+)
 
 REVISE_SYSTEM = (
     "You revise one section of a long document to meet its word budget while keeping its "

@@ -2,7 +2,19 @@
 
 import re
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _CN_NUM = "[零一二两三四五六七八九十百千万]+"
 _NUM = rf"(\d[\d,]*|{_CN_NUM})"
@@ -47,7 +59,8 @@ def parse_required_length(instruction: str) -> int | None:
 
     Recognises "3200-word", "1,500 words", "about 2000 words", "100 to 200 words",
     "要求1600字", "写一篇1000字的", "八百字", "300到400字", "字数要求：2000左右" and
-    "五篇...每篇400字" or "分两部分写，各写1000字". When several lengths appear, the largest is the document's.
+    "五篇...每篇400字" or "分两部分写，各写1000字". When several lengths appear, the largest
+    is the document's.
     """
     if m := _PER_PIECE.search(instruction):
         return _to_int(m.group(1)) * _to_int(m.group(2))

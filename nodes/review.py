@@ -4,7 +4,6 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
-
 from longwriter_v.graphs.context import WriterContext
 from longwriter_v.graphs.state import WriterState
 from longwriter_v.nodes.errors import InputError
@@ -35,14 +34,23 @@ def review_outline(
     state: WriterState, runtime: Runtime[WriterContext]
 ) -> Command[Literal["outline", "write_section", "write_part"]]:
     """Pause with the outline; continue as the reviewer decides."""
-    decision = read_decision(interrupt({
-        "title": state.get("title", ""), "outline": state["outline"],
-        "required_words": state["required_words"], "help": REVIEW_HELP}))
+    decision = read_decision(
+        interrupt(
+            {
+                "title": state.get("title", ""),
+                "outline": state["outline"],
+                "required_words": state["required_words"],
+                "help": REVIEW_HELP,
+            }
+        )
+    )
     if decision["action"] == "feedback":
         return Command(update={"outline_feedback": decision["feedback"]}, goto="outline")
     if decision["action"] == "approve":
         return Command(goto=route_writers(state))
     edited = Outline.model_validate(decision.get("outline"))
     plans = to_plans(edited, state["required_words"], len(state.get("image_refs") or []))
-    return Command(update={"title": edited.title, "outline": plans},
-                   goto=route_writers({**state, "title": edited.title, "outline": plans}))
+    return Command(
+        update={"title": edited.title, "outline": plans},
+        goto=route_writers({**state, "title": edited.title, "outline": plans}),
+    )

@@ -3,7 +3,6 @@
 import re
 
 from langgraph.runtime import Runtime
-
 from longwriter_v.evals.metrics import count_words
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import Section, WriterState
@@ -27,10 +26,13 @@ def opening(text: str) -> tuple[int, str]:
 
 def stitch_prompt(sections: list[Section]):
     """Show every seam: the last paragraph before it and the first paragraph after it (pure)."""
-    seams = [prompts.STITCH_SEAM.format(index=cur["index"], tail=paragraphs(prev["text"])[-1],
-                                        head=opening(cur["text"])[1])
-             for prev, cur in zip(sections, sections[1:], strict=False)
-             if paragraphs(prev["text"]) and opening(cur["text"])[1]]
+    seams = [
+        prompts.STITCH_SEAM.format(
+            index=cur["index"], tail=paragraphs(prev["text"])[-1], head=opening(cur["text"])[1]
+        )
+        for prev, cur in zip(sections, sections[1:], strict=False)
+        if paragraphs(prev["text"]) and opening(cur["text"])[1]
+    ]
     return messages(prompts.STITCH_SYSTEM, prompts.STITCH_USER.format(seams="\n".join(seams)))
 
 
@@ -63,7 +65,13 @@ async def stitch(state: WriterState, runtime: Runtime[WriterContext]) -> dict:
     if len(sections) < 2:
         return {"stitched": True}
     ctx = settings(runtime)
-    reply = await generate(chat_model(ctx, "reviser", max_tokens=min(ctx.max_tokens, 4096)),
-                           stitch_prompt(sections), stage="stitch")
-    return {"sections": apply_stitches(sections, reply.text), "stitched": True,
-            "usage": [usage(reply, "stitch", ctx.model_for("reviser"))]}
+    reply = await generate(
+        chat_model(ctx, "reviser", max_tokens=min(ctx.max_tokens, 4096)),
+        stitch_prompt(sections),
+        stage="stitch",
+    )
+    return {
+        "sections": apply_stitches(sections, reply.text),
+        "stitched": True,
+        "usage": [usage(reply, "stitch", ctx.model_for("reviser"))],
+    }

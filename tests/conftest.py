@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from langgraph.cache.memory import InMemoryCache
 from langgraph.checkpoint.memory import InMemorySaver
-from PIL import Image, ImageDraw
-
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import register_backend
 from longwriter_v.models.retry import model_retry_policy
 from longwriter_v.nodes.images import ImagePolicy
+from PIL import Image, ImageDraw
+
 from tests.fakes import ScriptedChatModel, Writer
 
 os.environ.setdefault("LANGGRAPH_CLI_NO_ANALYTICS", "1")
@@ -63,5 +63,9 @@ def policy(tmp_path) -> ImagePolicy:
 @pytest.fixture
 def writer_graph(policy):
     """A writer compiled with an in-memory checkpointer and cache, fast retries."""
-    return compile_writer(checkpointer=InMemorySaver(), cache=InMemoryCache(), image_policy=policy,
-                          retry=model_retry_policy(max_attempts=3, initial_interval=0.01))
+    return compile_writer(
+        checkpointer=InMemorySaver(),
+        cache=InMemoryCache(),
+        image_policy=policy,
+        retry=model_retry_policy(max_attempts=3, initial_interval=0.01),
+    )

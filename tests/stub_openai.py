@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from tests.fakes import Call, Writer, classify
 
 
-
 def _text(content) -> str:
     if isinstance(content, str):
         return content
@@ -23,8 +22,13 @@ def call_of(body: dict) -> Call:
     system = _text(msgs[0]["content"]) if msgs[0]["role"] == "system" else ""
     user = _text(msgs[-1]["content"])
     stage, section = classify(system, user)
-    images = sum(1 for m in msgs if isinstance(m["content"], list)
-                 for p in m["content"] if p.get("type") == "image_url")
+    images = sum(
+        1
+        for m in msgs
+        if isinstance(m["content"], list)
+        for p in m["content"]
+        if p.get("type") == "image_url"
+    )
     return Call(stage=stage, section=section, text=user, images=images, tools=None, messages=msgs)
 
 
@@ -92,19 +96,37 @@ class StubOpenAI:
                     failure = stub.failures.pop(0) if stub.failures else None
                 if failure:
                     status, headers = failure
-                    self._json(status, {"error": {"message": "scripted failure", "type": "stub"}}, headers)
+                    self._json(
+                        status, {"error": {"message": "scripted failure", "type": "stub"}}, headers
+                    )
                     return
                 time.sleep(stub.delay_s)
                 stage, content = stub.answer(body)
-                usage = {"prompt_tokens": len(json.dumps(body["messages"])) // 4,
-                         "completion_tokens": len(content.split()), "total_tokens": 0}
+                usage = {
+                    "prompt_tokens": len(json.dumps(body["messages"])) // 4,
+                    "completion_tokens": len(content.split()),
+                    "total_tokens": 0,
+                }
                 if body.get("stream"):
                     self._stream(content, usage, body)
                 else:
-                    self._json(200, {"id": "cmpl-1", "object": "chat.completion", "created": 0,
-                                     "model": body["model"], "usage": usage, "choices": [{
-                                         "index": 0, "finish_reason": "stop",
-                                         "message": {"role": "assistant", "content": content}}]})
+                    self._json(
+                        200,
+                        {
+                            "id": "cmpl-1",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": body["model"],
+                            "usage": usage,
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": content},
+                                }
+                            ],
+                        },
+                    )
                 with stub.lock:
                     stub.requests.append((stage, body))
 
@@ -116,8 +138,12 @@ class StubOpenAI:
                 def send(payload):
                     self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
 
-                base = {"id": "cmpl-1", "object": "chat.completion.chunk", "created": 0,
-                        "model": body["model"]}
+                base = {
+                    "id": "cmpl-1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body["model"],
+                }
                 for i, piece in enumerate(re.findall(r"\S+\s*", content) or [""]):
                     delta = {"content": piece} | ({"role": "assistant"} if i == 0 else {})
                     send(base | {"choices": [{"index": 0, "delta": delta}]})

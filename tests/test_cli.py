@@ -9,8 +9,8 @@ import time
 
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
 from longwriter_v.graphs.writer import compile_writer
+
 from tests.fakes import Writer
 from tests.stub_openai import StubOpenAI
 
@@ -18,21 +18,41 @@ from tests.stub_openai import StubOpenAI
 def cli(*args, tmp_path, **kw):
     env = os.environ | {"LONGWRITER_V_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("OPENAI_API_KEY", None)
-    return subprocess.Popen([sys.executable, "-m", "longwriter_v.cli", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "longwriter_v.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def write_args(tmp_path, stub, slides, thread):
-    return ["write", "Write a 1200-word lecture script for these slides", "--images", *slides,
-            "--model", f"openai:stub@{stub.base_url}", "--db", str(tmp_path / "runs.sqlite"),
-            "--cache", str(tmp_path / "captions.sqlite"), "--thread", thread, "--no-progress",
-            "--out", str(tmp_path / "doc.md")]
+    return [
+        "write",
+        "Write a 1200-word lecture script for these slides",
+        "--images",
+        *slides,
+        "--model",
+        f"openai:stub@{stub.base_url}",
+        "--db",
+        str(tmp_path / "runs.sqlite"),
+        "--cache",
+        str(tmp_path / "captions.sqlite"),
+        "--thread",
+        thread,
+        "--no-progress",
+        "--out",
+        str(tmp_path / "doc.md"),
+    ]
 
 
 async def saved_sections(db, thread) -> int:
     async with AsyncSqliteSaver.from_conn_string(str(db)) as saver:
         state = await compile_writer(checkpointer=saver).aget_state(
-            {"configurable": {"thread_id": thread}})
+            {"configurable": {"thread_id": thread}}
+        )
     return len(state.values.get("sections") or [])
 
 
@@ -52,14 +72,16 @@ async def test_killed_run_resumes_without_regenerating_finished_work(tmp_path, s
         proc = cli(*write_args(tmp_path, stub, slides, "t1"), tmp_path=tmp_path)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-        resumed = stub.stages()[len(before):]
+        resumed = stub.stages()[len(before) :]
         assert "caption" not in resumed and "outline" not in resumed
         assert resumed.count("write") == 6 - done
         assert "resuming thread t1" in err
         report = json.loads((tmp_path / "doc.report.json").read_text())
         assert report["length_score"] > 90 and len(report["sections"]) == 6
-        print(f"\nresume saved {len(before) - before.count('write') + done} model calls "
-              f"({done} sections, 4 captions, 1 outline); made {len(resumed)}")
+        print(
+            f"\nresume saved {len(before) - before.count('write') + done} model calls "
+            f"({done} sections, 4 captions, 1 outline); made {len(resumed)}"
+        )
 
 
 def test_without_a_reachable_model_it_fails_at_once(tmp_path):
@@ -67,8 +89,15 @@ def test_without_a_reachable_model_it_fails_at_once(tmp_path):
     proc = cli("write", "Write 100 words", "--db", str(tmp_path / "r.sqlite"), tmp_path=tmp_path)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "OPENAI_API_KEY" in err and "[local]" in err
-    proc = cli("write", "Write 100 words", "--model", "openai:x@http://127.0.0.1:9/v1",
-               "--db", str(tmp_path / "r.sqlite"), tmp_path=tmp_path)
+    proc = cli(
+        "write",
+        "Write 100 words",
+        "--model",
+        "openai:x@http://127.0.0.1:9/v1",
+        "--db",
+        str(tmp_path / "r.sqlite"),
+        tmp_path=tmp_path,
+    )
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "no OpenAI-compatible server answers" in err
     assert time.time() - start < 30
@@ -76,9 +105,18 @@ def test_without_a_reachable_model_it_fails_at_once(tmp_path):
 
 def test_a_missing_image_is_named(tmp_path):
     with StubOpenAI() as stub:
-        proc = cli("write", "Write 100 words", "--images", str(tmp_path / "nope.png"), "--model",
-                   f"openai:stub@{stub.base_url}", "--db", str(tmp_path / "r.sqlite"),
-                   "--no-progress", tmp_path=tmp_path)
+        proc = cli(
+            "write",
+            "Write 100 words",
+            "--images",
+            str(tmp_path / "nope.png"),
+            "--model",
+            f"openai:stub@{stub.base_url}",
+            "--db",
+            str(tmp_path / "r.sqlite"),
+            "--no-progress",
+            tmp_path=tmp_path,
+        )
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "nope.png: no such file" in err
 

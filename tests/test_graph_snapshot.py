@@ -13,4 +13,6 @@ def test_writer_structure_matches_snapshot():
     if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(drawn)
-    assert drawn == SNAPSHOT.read_text(), "graph changed: rerun with UPDATE_SNAPSHOTS=1 and review the diff"
+    assert drawn == SNAPSHOT.read_text(), (
+        "graph changed: rerun with UPDATE_SNAPSHOTS=1 and review the diff"
+    )

@@ -1,9 +1,9 @@
 import base64
 
 import pytest
-
 from longwriter_v.nodes.errors import InputError
 from longwriter_v.nodes.images import ImagePolicy, load_image
+
 from tests.conftest import draw_slide
 
 
@@ -24,14 +24,21 @@ def test_data_url_reference_keeps_no_base64(tmp_path, policy):
     assert len(ref["source"]) < 80 and "base64," not in ref["source"]
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda d: str(d / "missing.png"), "no such file"),
-    (lambda d: (d / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage") and str(d / "bad.png"),
-     "cannot be decoded"),
-    (lambda d: str(draw_slide(d / "x.tiff", 1, fmt="TIFF")), "not supported"),
-    (lambda d: "data:image/png;base64,@@@", "base64"),
-    (lambda d: "   ", "empty"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda d: str(d / "missing.png"), "no such file"),
+        (
+            lambda d: (
+                (d / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage") and str(d / "bad.png")
+            ),
+            "cannot be decoded",
+        ),
+        (lambda d: str(draw_slide(d / "x.tiff", 1, fmt="TIFF")), "not supported"),
+        (lambda d: "data:image/png;base64,@@@", "base64"),
+        (lambda d: "   ", "empty"),
+    ],
+)
 def test_bad_images_name_the_input_and_the_fix(tmp_path, policy, make, match):
     with pytest.raises(InputError, match=match):
         load_image(1, make(tmp_path), policy, max_pixels=10**6)

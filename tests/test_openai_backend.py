@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
-
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.retry import model_retry_policy
+
 from tests.stub_openai import StubOpenAI
 
 
@@ -17,8 +17,11 @@ def stub():
 
 
 def graph(policy):
-    return compile_writer(checkpointer=InMemorySaver(), image_policy=policy,
-                          retry=model_retry_policy(max_attempts=3, initial_interval=0.05))
+    return compile_writer(
+        checkpointer=InMemorySaver(),
+        image_policy=policy,
+        retry=model_retry_policy(max_attempts=3, initial_interval=0.05),
+    )
 
 
 async def test_images_travel_as_image_url_parts_and_tokens_stream(stub, policy, slides):
@@ -26,8 +29,12 @@ async def test_images_travel_as_image_url_parts_and_tokens_stream(stub, policy, 
     chunks = 0
     cfg = {"configurable": {"thread_id": uuid.uuid4().hex}}
     g = graph(policy)
-    async for mode, event in g.astream({"instruction": "Write 300 words", "images": slides[:2]}, cfg,
-                                       context=context, stream_mode=["messages", "updates"]):
+    async for mode, event in g.astream(
+        {"instruction": "Write 300 words", "images": slides[:2]},
+        cfg,
+        context=context,
+        stream_mode=["messages", "updates"],
+    ):
         chunks += mode == "messages" and event[1].get("lw_stage") == "write"
     caption_bodies = [b for stage, b in stub.requests if stage == "caption"]
     assert len(caption_bodies) == 2
@@ -45,8 +52,9 @@ async def test_rate_limit_then_server_error_are_retried(stub, policy):
     stub.failures = [(429, {"Retry-After": "0.1"}), (500, {})]
     cfg = {"configurable": {"thread_id": uuid.uuid4().hex}}
     g = graph(policy)
-    await g.ainvoke({"instruction": "Write 200 words"}, cfg,
-                    context={"model": f"openai:stub@{stub.base_url}"})
+    await g.ainvoke(
+        {"instruction": "Write 200 words"}, cfg, context={"model": f"openai:stub@{stub.base_url}"}
+    )
     assert stub.attempts == len(stub.requests) + 2
     assert (await g.aget_state(cfg)).values["report"]["words"] >= 190
 
@@ -54,8 +62,11 @@ async def test_rate_limit_then_server_error_are_retried(stub, policy):
 async def test_node_retry_policy_retries_when_the_client_does_not(stub, policy):
     stub.failures = [(503, {}), (429, {"Retry-After": "0"})]
     cfg = {"configurable": {"thread_id": uuid.uuid4().hex}}
-    await graph(policy).ainvoke({"instruction": "Write 200 words"}, cfg,
-                                context={"model": f"openai:stub@{stub.base_url}", "max_retries": 0})
+    await graph(policy).ainvoke(
+        {"instruction": "Write 200 words"},
+        cfg,
+        context={"model": f"openai:stub@{stub.base_url}", "max_retries": 0},
+    )
     assert stub.attempts == len(stub.requests) + 2
 
 
@@ -64,7 +75,9 @@ async def test_a_client_error_is_not_retried(stub, policy):
 
     stub.failures = [(400, {})]
     with pytest.raises(openai.BadRequestError):
-        await graph(policy).ainvoke({"instruction": "Write 200 words"},
-                                    {"configurable": {"thread_id": "x"}},
-                                    context={"model": f"openai:stub@{stub.base_url}"})
+        await graph(policy).ainvoke(
+            {"instruction": "Write 200 words"},
+            {"configurable": {"thread_id": "x"}},
+            context={"model": f"openai:stub@{stub.base_url}"},
+        )
     assert stub.attempts == 1

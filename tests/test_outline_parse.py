@@ -1,6 +1,5 @@
 from hypothesis import given
 from hypothesis import strategies as st
-
 from longwriter_v.nodes.outline_parse import even_outline, parse_outline_text, rebalance, to_plans
 
 
@@ -15,9 +14,11 @@ def test_rebalance_keeps_proportions():
 
 
 def test_text_parser_reads_our_format_and_the_papers():
-    text = ("Title: Slides\nSection 1: Intro | 400 words | images: 1, 3\n- a\n- b\n"
-            "Section 2: Body | 300 words | images: none\n"
-            "Paragraph 3 - Main Point: Wrap up the deck - Word Count: 250 words\n")
+    text = (
+        "Title: Slides\nSection 1: Intro | 400 words | images: 1, 3\n- a\n- b\n"
+        "Section 2: Body | 300 words | images: none\n"
+        "Paragraph 3 - Main Point: Wrap up the deck - Word Count: 250 words\n"
+    )
     outline = parse_outline_text(text, n_images=2)
     assert outline.title == "Slides"
     assert [s.words for s in outline.sections] == [400, 300, 250]

@@ -1,10 +1,10 @@
 import json
 
 import pytest
-
-from longwriter_v.nodes.ingest import required_length
 from longwriter_v.nodes.errors import InputError
+from longwriter_v.nodes.ingest import required_length
 from longwriter_v.nodes.required_length import chinese_number, parse_required_length
+
 from tests.conftest import SHARED
 
 # Prompts of the shared benchmarks that state no length in words or characters.
@@ -36,25 +36,33 @@ def test_parser_on_all_168_shared_prompts():
     assert len(unstated) == len(NO_STATED_LENGTH)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Write a 3200-word report", 3200),
-    ("about 1,500 words", 1500),
-    ("approximately 2000 words on bees", 2000),
-    ("要求1600字", 1600),
-    ("写一篇1000字的游记", 1000),
-    ("扩写到八百字", 800),
-    ("字数要求100至200字", 200),
-    ("字数要求：2000左右", 2000),
-    ("创作五篇日记。每篇400字左右", 2000),
-    ("Write a poem", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Write a 3200-word report", 3200),
+        ("about 1,500 words", 1500),
+        ("approximately 2000 words on bees", 2000),
+        ("要求1600字", 1600),
+        ("写一篇1000字的游记", 1000),
+        ("扩写到八百字", 800),
+        ("字数要求100至200字", 200),
+        ("字数要求：2000左右", 2000),
+        ("创作五篇日记。每篇400字左右", 2000),
+        ("Write a poem", None),
+    ],
+)
 def test_parser_forms(text, expected):
     assert parse_required_length(text) == expected
 
 
 def test_chinese_numerals():
     assert [chinese_number(t) for t in ("八百", "两千", "一万五千", "十二", "三千")] == [
-        800, 2000, 15000, 12, 3000]
+        800,
+        2000,
+        15000,
+        12,
+        3000,
+    ]
 
 
 def test_required_length_precedence():

@@ -26,14 +26,31 @@ def server(tmp_path):
     port = free_port()
     workdir = tmp_path / "server"
     workdir.mkdir()
-    env = os.environ | {"LONGWRITER_V_IMAGE_DIRS": str(tmp_path), "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-                        "LANGGRAPH_NO_VERSION_CHECK": "1",
-                        "LONGWRITER_V_CACHE_DIR": str(tmp_path / "cache")}
+    env = os.environ | {
+        "LONGWRITER_V_IMAGE_DIRS": str(tmp_path),
+        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+        "LANGGRAPH_NO_VERSION_CHECK": "1",
+        "LONGWRITER_V_CACHE_DIR": str(tmp_path / "cache"),
+    }
     proc = subprocess.Popen(
-        ["langgraph", "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port",
-         str(port), "--config", str(ROOT / "langgraph.json")],
-        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            "langgraph",
+            "dev",
+            "--no-browser",
+            "--no-reload",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--config",
+            str(ROOT / "langgraph.json"),
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -60,9 +77,12 @@ async def test_sdk_runs_the_writer_through_langgraph_dev(server, slides, tmp_pat
         context = {"model": f"openai:stub@{stub.base_url}", "mode": "parallel"}
         modes, sections = set(), set()
         async for part in client.runs.stream(
-                thread["thread_id"], "writer", context=context,
-                input={"instruction": "Write a 600-word talk", "images": slides[:2]},
-                stream_mode=["updates", "custom", "messages-tuple"]):
+            thread["thread_id"],
+            "writer",
+            context=context,
+            input={"instruction": "Write a 600-word talk", "images": slides[:2]},
+            stream_mode=["updates", "custom", "messages-tuple"],
+        ):
             modes.add(part.event)
             if part.event == "custom" and part.data.get("event") == "section_written":
                 sections.add(part.data["index"])
@@ -75,9 +95,13 @@ async def test_sdk_runs_the_writer_through_langgraph_dev(server, slides, tmp_pat
 
         # A path outside the operator's allowed folders is refused by the served graph.
         outside = await client.threads.create()
-        await client.runs.wait(outside["thread_id"], "writer", context=context,
-                               input={"instruction": "Write 100 words", "images": ["/etc/hostname"]},
-                               raise_error=False)
+        await client.runs.wait(
+            outside["thread_id"],
+            "writer",
+            context=context,
+            input={"instruction": "Write 100 words", "images": ["/etc/hostname"]},
+            raise_error=False,
+        )
         runs = await client.runs.list(outside["thread_id"])
         assert runs[0]["status"] == "error"
         assert stub.stages().count("caption") == 2

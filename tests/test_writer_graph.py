@@ -7,10 +7,10 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
 from langgraph.types import Command
-from typing_extensions import TypedDict
-
 from longwriter_v.models.factory import ModelConfigError
 from longwriter_v.nodes.errors import InputError
+from typing_extensions import TypedDict
+
 from tests.fakes import Writer
 
 
@@ -28,25 +28,38 @@ def stages(model):
     return [c["stage"] for c in model.calls]
 
 
-async def test_sequential_mode_sees_all_previous_text_and_only_its_images(writer_graph, scripted, slides):
+async def test_sequential_mode_sees_all_previous_text_and_only_its_images(
+    writer_graph, scripted, slides
+):
     spec, model = scripted(Writer(n_sections=3))
-    state, _ = await run(writer_graph, {"instruction": "Write a 600-word talk on these slides",
-                                        "images": slides}, {"model": spec})
+    state, _ = await run(
+        writer_graph,
+        {"instruction": "Write a 600-word talk on these slides", "images": slides},
+        {"model": spec},
+    )
     v = state.values
     assert stages(model) == ["caption"] * 4 + ["outline", "write", "write", "write"]
     assert v["required_words"] == 600 and sum(p["words"] for p in v["outline"]) == 600
     writes = [c for c in model.calls if c["stage"] == "write"]
     assert [c["images"] for c in writes] == [2, 1, 1]  # image k goes to section k % 3
-    assert v["sections"][0]["text"] in writes[1]["text"] and v["sections"][1]["text"] in writes[2]["text"]
+    assert (
+        v["sections"][0]["text"] in writes[1]["text"]
+        and v["sections"][1]["text"] in writes[2]["text"]
+    )
     assert v["report"]["length_score"] > 95 and v["report"]["revisions"] == 0
     assert v["document"].startswith("# A Test Document")
 
 
 async def test_parallel_mode_fans_out_then_stitches(writer_graph, scripted, slides):
     spec, model = scripted(Writer(n_sections=4))
-    state, _ = await run(writer_graph, {"instruction": "Write 800 words", "images": slides},
-                         {"model": spec, "mode": "parallel", "concurrency": 2})
-    assert sorted(stages(model)) == sorted(["caption"] * 4 + ["outline"] + ["write"] * 4 + ["stitch"])
+    state, _ = await run(
+        writer_graph,
+        {"instruction": "Write 800 words", "images": slides},
+        {"model": spec, "mode": "parallel", "concurrency": 2},
+    )
+    assert sorted(stages(model)) == sorted(
+        ["caption"] * 4 + ["outline"] + ["write"] * 4 + ["stitch"]
+    )
     writes = [c for c in model.calls if c["stage"] == "write"]
     assert all("Text written so far" not in c["text"] for c in writes)
     sections = state.values["sections"]
@@ -56,8 +69,9 @@ async def test_parallel_mode_fans_out_then_stitches(writer_graph, scripted, slid
 
 async def test_revise_loop_stops_at_its_bound_and_keeps_pairs(writer_graph, scripted):
     spec, model = scripted(Writer(n_sections=2, factor=lambda stage, sec, n: 0.5))
-    state, _ = await run(writer_graph, {"instruction": "Write 400 words"},
-                         {"model": spec, "max_revise_rounds": 2})
+    state, _ = await run(
+        writer_graph, {"instruction": "Write 400 words"}, {"model": spec, "max_revise_rounds": 2}
+    )
     v = state.values
     assert stages(model).count("revise") == 4  # 2 sections x 2 rounds, never a third
     assert v["revise_round"] == 2 and len(v["revisions"]) == 4
@@ -67,9 +81,15 @@ async def test_revise_loop_stops_at_its_bound_and_keeps_pairs(writer_graph, scri
 
 
 async def test_revise_fixes_a_section_that_misses(writer_graph, scripted):
-    spec, model = scripted(Writer(n_sections=3, factor=lambda st, sec, n: 2.0 if (st, sec, n) == ("write", 2, 1) else 1.0))
+    spec, model = scripted(
+        Writer(
+            n_sections=3, factor=lambda st, sec, n: 2.0 if (st, sec, n) == ("write", 2, 1) else 1.0
+        )
+    )
     state, _ = await run(writer_graph, {"instruction": "Write 300 words"}, {"model": spec})
-    assert [(c["stage"], c["section"]) for c in model.calls if c["stage"] == "revise"] == [("revise", 2)]
+    assert [(c["stage"], c["section"]) for c in model.calls if c["stage"] == "revise"] == [
+        ("revise", 2)
+    ]
     assert state.values["revisions"][0]["action"] == "condense"
     assert state.values["report"]["length_score"] > 95
 
@@ -92,12 +112,18 @@ async def test_unreadable_outline_becomes_an_even_plan(writer_graph, scripted):
 
 async def test_longwriter_v_prompt_style_uses_the_text_plan(writer_graph, scripted):
     spec, model = scripted(Writer(n_sections=2))
-    state, _ = await run(writer_graph, {"instruction": "Write 400 words"},
-                         {"model": spec, "prompt_style": "longwriter_v"})
+    state, _ = await run(
+        writer_graph,
+        {"instruction": "Write 400 words"},
+        {"model": spec, "prompt_style": "longwriter_v"},
+    )
     outline_call = next(c for c in model.calls if c["stage"] == "outline")
     assert outline_call["tools"] is None and "Word Count:" in outline_call["text"]
     second = [c for c in model.calls if c["stage"] == "write"][1]
-    assert "Now write step 2" in second["text"] and state.values["sections"][0]["text"] in second["text"]
+    assert (
+        "Now write step 2" in second["text"]
+        and state.values["sections"][0]["text"] in second["text"]
+    )
 
 
 async def test_review_approve_edit_and_feedback(writer_graph, scripted):
@@ -111,11 +137,17 @@ async def test_review_approve_edit_and_feedback(writer_graph, scripted):
 
     await writer_graph.ainvoke(Command(resume="Add a section on history"), cfg, context=ctx)
     assert stages(model).count("outline") == 2
-    assert "Add a section on history" in [c for c in model.calls if c["stage"] == "outline"][1]["text"]
+    assert (
+        "Add a section on history" in [c for c in model.calls if c["stage"] == "outline"][1]["text"]
+    )
 
-    edited = {"title": "Edited", "sections": [
-        {"title": "Only", "points": ["all"], "images": [], "words": 1}]}
-    await writer_graph.ainvoke(Command(resume={"action": "edit", "outline": edited}), cfg, context=ctx)
+    edited = {
+        "title": "Edited",
+        "sections": [{"title": "Only", "points": ["all"], "images": [], "words": 1}],
+    }
+    await writer_graph.ainvoke(
+        Command(resume={"action": "edit", "outline": edited}), cfg, context=ctx
+    )
     state = await writer_graph.aget_state(cfg)
     assert [p["words"] for p in state.values["outline"]] == [400]
     assert state.values["document"].startswith("# Edited") and stages(model).count("write") == 1
@@ -128,9 +160,13 @@ async def test_review_approve_edit_and_feedback(writer_graph, scripted):
 
 async def test_caption_cache_hits_on_a_second_run(writer_graph, scripted, slides):
     spec, model = scripted(Writer(n_sections=2))
-    first, _ = await run(writer_graph, {"instruction": "Write 300 words", "images": slides}, {"model": spec})
+    first, _ = await run(
+        writer_graph, {"instruction": "Write 300 words", "images": slides}, {"model": spec}
+    )
     assert stages(model).count("caption") == 4
-    second, _ = await run(writer_graph, {"instruction": "Write 300 words", "images": slides}, {"model": spec})
+    second, _ = await run(
+        writer_graph, {"instruction": "Write 300 words", "images": slides}, {"model": spec}
+    )
     assert stages(model).count("caption") == 4  # no new caption call
     assert second.values["captions"] == first.values["captions"]
     assert second.values["report"]["cached_calls"] == 4
@@ -139,8 +175,11 @@ async def test_caption_cache_hits_on_a_second_run(writer_graph, scripted, slides
 
 async def test_skip_captions_sends_images_to_the_planner(writer_graph, scripted, slides):
     spec, model = scripted(Writer(n_sections=2))
-    await run(writer_graph, {"instruction": "Write 300 words", "images": slides},
-              {"model": spec, "skip_captions": True})
+    await run(
+        writer_graph,
+        {"instruction": "Write 300 words", "images": slides},
+        {"model": spec, "skip_captions": True},
+    )
     assert "caption" not in stages(model)
     assert next(c for c in model.calls if c["stage"] == "outline")["images"] == 4
 
@@ -148,17 +187,23 @@ async def test_skip_captions_sends_images_to_the_planner(writer_graph, scripted,
 async def test_stage_models_are_chosen_separately(writer_graph, scripted, slides):
     cap_spec, cap = scripted()
     main_spec, main = scripted(Writer(n_sections=2))
-    await run(writer_graph, {"instruction": "Write 300 words", "images": slides[:1]},
-              {"model": main_spec, "caption_model": cap_spec})
+    await run(
+        writer_graph,
+        {"instruction": "Write 300 words", "images": slides[:1]},
+        {"model": main_spec, "caption_model": cap_spec},
+    )
     assert stages(cap) == ["caption"] and "caption" not in stages(main)
 
 
 async def test_token_stream_is_tagged_with_the_section(writer_graph, scripted):
     spec, _ = scripted(Writer(n_sections=3))
     seen: dict[int, str] = {}
-    async for chunk, meta in writer_graph.astream({"instruction": "Write 300 words"}, config(),
-                                                  context={"model": spec, "mode": "parallel"},
-                                                  stream_mode="messages"):
+    async for chunk, meta in writer_graph.astream(
+        {"instruction": "Write 300 words"},
+        config(),
+        context={"model": spec, "mode": "parallel"},
+        stream_mode="messages",
+    ):
         if meta.get("lw_stage") == "write":
             seen[meta["lw_section"]] = seen.get(meta["lw_section"], "") + chunk.content
     assert sorted(seen) == [1, 2, 3]
@@ -167,26 +212,37 @@ async def test_token_stream_is_tagged_with_the_section(writer_graph, scripted):
 
 async def test_checkpoints_hold_references_not_pixels(scripted, slides, policy):
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
     from longwriter_v.graphs.writer import compile_writer
 
     spec, _ = scripted(Writer(n_sections=1))
     async with AsyncSqliteSaver.from_conn_string(":memory:") as saver:
         graph = compile_writer(checkpointer=saver, image_policy=policy)
-        state, _ = await run(graph, {"instruction": "Write 100 words", "images": slides}, {"model": spec})
+        state, _ = await run(
+            graph, {"instruction": "Write 100 words", "images": slides}, {"model": spec}
+        )
     dumped = json.dumps(state.values, default=str)
     assert "base64" not in dumped and len(dumped) < 20_000
-    assert {r["sha256"] for r in state.values["image_refs"]} and state.values["image_refs"][0]["file"]
+    assert {r["sha256"] for r in state.values["image_refs"]} and state.values["image_refs"][0][
+        "file"
+    ]
 
 
-@pytest.mark.parametrize("payload, context, error, match", [
-    ({"instruction": "  "}, {}, InputError, "instruction is empty"),
-    ({"instruction": "x", "images": ["/nope/missing.png"]}, {}, InputError, "not allowed"),
-    ({"instruction": "x", "images": "a.png"}, {}, InputError, "list"),
-    ({"instruction": "x", "target_words": -5}, {}, InputError, "target_words"),
-    ({"instruction": "x"}, {"model": "gpt-4o"}, ModelConfigError, "valid forms"),
-    ({"instruction": "x"}, {"model": "vertex:gemini"}, ModelConfigError, "openai:<model>@<base_url>"),
-])
+@pytest.mark.parametrize(
+    "payload, context, error, match",
+    [
+        ({"instruction": "  "}, {}, InputError, "instruction is empty"),
+        ({"instruction": "x", "images": ["/nope/missing.png"]}, {}, InputError, "not allowed"),
+        ({"instruction": "x", "images": "a.png"}, {}, InputError, "list"),
+        ({"instruction": "x", "target_words": -5}, {}, InputError, "target_words"),
+        ({"instruction": "x"}, {"model": "gpt-4o"}, ModelConfigError, "valid forms"),
+        (
+            {"instruction": "x"},
+            {"model": "vertex:gemini"},
+            ModelConfigError,
+            "openai:<model>@<base_url>",
+        ),
+    ],
+)
 async def test_bad_input_fails_with_a_clear_error(writer_graph, payload, context, error, match):
     with pytest.raises(error, match=match):
         await writer_graph.ainvoke(payload, config(), context=context)
@@ -195,9 +251,13 @@ async def test_bad_input_fails_with_a_clear_error(writer_graph, payload, context
 async def test_missing_and_corrupt_images_fail_in_the_graph(writer_graph, tmp_path):
     (tmp_path / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     with pytest.raises(InputError, match="missing.png: no such file"):
-        await writer_graph.ainvoke({"instruction": "x", "images": [str(tmp_path / "missing.png")]}, config())
+        await writer_graph.ainvoke(
+            {"instruction": "x", "images": [str(tmp_path / "missing.png")]}, config()
+        )
     with pytest.raises(InputError, match="corrupt.jpg: cannot be decoded"):
-        await writer_graph.ainvoke({"instruction": "x", "images": [str(tmp_path / "corrupt.jpg")]}, config())
+        await writer_graph.ainvoke(
+            {"instruction": "x", "images": [str(tmp_path / "corrupt.jpg")]}, config()
+        )
 
 
 async def test_embedded_as_a_subgraph_uses_the_parents_checkpointer(scripted, policy):

@@ -188,6 +188,12 @@ def finish(values: dict, args, console: Console) -> int:
     return 0
 
 
+def langgraph_cli() -> str:
+    """Return the `langgraph` CLI installed beside this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / "langgraph"
+    return str(beside) if beside.exists() else "langgraph"
+
+
 def serve(args) -> int:
     """Run `langgraph dev` on a generated config that points at the installed graphs."""
     workdir = Path(tempfile.mkdtemp(prefix="longwriter-v-serve-"))
@@ -207,7 +213,7 @@ def serve(args) -> int:
             str(Path(d).resolve()) for d in args.image_dir
         )
     cmd = [
-        "langgraph",
+        langgraph_cli(),
         "dev",
         "--no-browser",
         "--host",

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from langgraph_sdk import get_client
 
+from longwriter_v.cli.main import langgraph_cli
 from tests.conftest import ROOT
 from tests.fakes import Writer
 from tests.stub_openai import StubOpenAI
@@ -34,7 +35,7 @@ def server(tmp_path):
     }
     proc = subprocess.Popen(
         [
-            "langgraph",
+            langgraph_cli(),
             "dev",
             "--no-browser",
             "--no-reload",

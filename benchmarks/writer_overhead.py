@@ -16,9 +16,9 @@ from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import register_backend
-
 from tests.fakes import ScriptedChatModel, Writer
 
 INSTRUCTION = "Write a 10000-word lecture script for this course"

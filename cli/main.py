@@ -12,6 +12,9 @@ from pathlib import Path
 
 from langgraph.cache.sqlite import SqliteCache
 from langgraph.types import Command
+from rich.console import Console
+from rich.markup import escape
+
 from longwriter_v.cli.checkpoints import open_checkpointer
 from longwriter_v.cli.progress import Progress, summary_table
 from longwriter_v.graphs.context import WriterContext
@@ -19,8 +22,6 @@ from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import ModelConfigError, preflight
 from longwriter_v.nodes.errors import InputError
 from longwriter_v.nodes.images import ImagePolicy, default_cache_dir
-from rich.console import Console
-from rich.markup import escape
 
 NO_MODEL_HELP = (
     "No usable model. Configure one of:\n"

@@ -1,9 +1,10 @@
 """Live progress of a writer run: stage, sections done, words against budget, tokens, cost."""
 
-from longwriter_v.models.pricing import cost
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+
+from longwriter_v.models.pricing import cost
 
 
 class Progress:

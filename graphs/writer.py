@@ -12,6 +12,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, Send, TimeoutPolicy
+
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterInput, WriterOutput, WriterState
 from longwriter_v.models.retry import model_retry_policy

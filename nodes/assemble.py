@@ -1,6 +1,7 @@
 """Stage 7, assemble: the final markdown document and its report (lengths, score, usage)."""
 
 from langgraph.runtime import Runtime
+
 from longwriter_v.evals.metrics import count_words, length_score
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterState

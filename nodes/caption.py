@@ -4,6 +4,7 @@ from typing import Literal, TypedDict
 
 from langgraph.runtime import Runtime
 from langgraph.types import CachePolicy, Send
+
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterState
 from longwriter_v.nodes import prompts

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TypedDict
 
 import httpx
-from longwriter_v.nodes.errors import InputError
 from PIL import Image, UnidentifiedImageError
+
+from longwriter_v.nodes.errors import InputError
 
 SUPPORTED_FORMATS = {
     "PNG": "image/png",

@@ -3,6 +3,7 @@
 import uuid
 
 from langgraph.runtime import Runtime
+
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterState
 from longwriter_v.nodes.errors import InputError

@@ -1,6 +1,7 @@
 """Stage 5, length check: the benchmark's word counter decides which sections get revised."""
 
 from langgraph.runtime import Runtime
+
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import Section, SectionPlan, WriterState
 

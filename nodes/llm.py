@@ -7,6 +7,7 @@ from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
 from longwriter_v.graphs.context import WriterContext
 from longwriter_v.graphs.state import Usage
 from longwriter_v.models.factory import ModelOptions, create_chat_model

@@ -4,6 +4,8 @@ import logging
 
 from langchain_core.exceptions import OutputParserException
 from langgraph.runtime import Runtime
+from pydantic import ValidationError
+
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import WriterState
 from longwriter_v.nodes import prompts
@@ -15,7 +17,6 @@ from longwriter_v.nodes.outline_parse import (
     section_count,
     to_plans,
 )
-from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 STRUCTURED_FAILURES = (

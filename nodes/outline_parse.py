@@ -2,8 +2,9 @@
 
 import re
 
-from longwriter_v.graphs.state import SectionPlan
 from pydantic import BaseModel, Field
+
+from longwriter_v.graphs.state import SectionPlan
 
 
 class PlannedSection(BaseModel):

@@ -4,6 +4,7 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
+
 from longwriter_v.graphs.context import WriterContext
 from longwriter_v.graphs.state import WriterState
 from longwriter_v.nodes.errors import InputError

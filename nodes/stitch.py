@@ -3,6 +3,7 @@
 import re
 
 from langgraph.runtime import Runtime
+
 from longwriter_v.evals.metrics import count_words
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import Section, WriterState

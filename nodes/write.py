@@ -4,6 +4,7 @@ from typing import Literal, TypedDict
 
 from langgraph.runtime import Runtime
 from langgraph.types import Send
+
 from longwriter_v.evals.metrics import count_words
 from longwriter_v.graphs.context import WriterContext, settings
 from longwriter_v.graphs.state import Caption, SectionPlan, WriterState

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from langgraph.cache.memory import InMemoryCache
 from langgraph.checkpoint.memory import InMemorySaver
+from PIL import Image, ImageDraw
+
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import register_backend
 from longwriter_v.models.retry import model_retry_policy
 from longwriter_v.nodes.images import ImagePolicy
-from PIL import Image, ImageDraw
-
 from tests.fakes import ScriptedChatModel, Writer
 
 os.environ.setdefault("LANGGRAPH_CLI_NO_ANALYTICS", "1")

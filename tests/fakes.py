@@ -11,8 +11,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from longwriter_v.nodes import prompts
 from pydantic import ConfigDict, Field
+
+from longwriter_v.nodes import prompts
 
 VOCAB = [
     "river",

@@ -9,8 +9,8 @@ import time
 
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-from longwriter_v.graphs.writer import compile_writer
 
+from longwriter_v.graphs.writer import compile_writer
 from tests.fakes import Writer
 from tests.stub_openai import StubOpenAI
 

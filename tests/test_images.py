@@ -1,9 +1,9 @@
 import base64
 
 import pytest
+
 from longwriter_v.nodes.errors import InputError
 from longwriter_v.nodes.images import ImagePolicy, load_image
-
 from tests.conftest import draw_slide
 
 

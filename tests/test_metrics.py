@@ -1,4 +1,5 @@
 import pytest
+
 from longwriter_v.evals.metrics import count_words, length_score
 
 

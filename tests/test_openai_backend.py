@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.retry import model_retry_policy
-
 from tests.stub_openai import StubOpenAI
 
 

@@ -1,5 +1,6 @@
 from hypothesis import given
 from hypothesis import strategies as st
+
 from longwriter_v.nodes.outline_parse import even_outline, parse_outline_text, rebalance, to_plans
 
 

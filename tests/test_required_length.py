@@ -1,10 +1,10 @@
 import json
 
 import pytest
+
 from longwriter_v.nodes.errors import InputError
 from longwriter_v.nodes.ingest import required_length
 from longwriter_v.nodes.required_length import chinese_number, parse_required_length
-
 from tests.conftest import SHARED
 
 # Prompts of the shared benchmarks that state no length in words or characters.

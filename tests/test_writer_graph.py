@@ -7,10 +7,10 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
 from langgraph.types import Command
-from longwriter_v.models.factory import ModelConfigError
-from longwriter_v.nodes.errors import InputError
 from typing_extensions import TypedDict
 
+from longwriter_v.models.factory import ModelConfigError
+from longwriter_v.nodes.errors import InputError
 from tests.fakes import Writer
 
 
@@ -212,6 +212,7 @@ async def test_token_stream_is_tagged_with_the_section(writer_graph, scripted):
 
 async def test_checkpoints_hold_references_not_pixels(scripted, slides, policy):
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
     from longwriter_v.graphs.writer import compile_writer
 
     spec, _ = scripted(Writer(n_sections=1))

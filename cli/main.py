@@ -143,11 +143,7 @@ async def write(args, console: Console) -> int:
             if interrupts:
                 value = read_answer(args.answer, interrupts[0].value, console)
                 if value is None:
-                    console.print(
-                        f"the outline awaits review; rerun with --thread {thread} "
-                        "--answer approve|'<feedback>'|@edited.json"
-                    )
-                    return 3
+                    return awaiting_review(console, thread)
                 run_input = Command(resume=value)
             else:
                 run_input = None
@@ -168,12 +164,17 @@ async def write(args, console: Console) -> int:
                 progress.update(mode, event)
         state = await graph.aget_state(config)
         if state.next:
-            console.print(
-                f"the outline awaits review; rerun with --thread {thread} "
-                "--answer approve|'<feedback>'|@edited.json"
-            )
-            return 3
+            return awaiting_review(console, thread)
         return finish(state.values, args, console)
+
+
+def awaiting_review(console: Console, thread: str) -> int:
+    """Tell how to answer a pending outline review; exit code 3 means 'waiting for you'."""
+    console.print(
+        f"the outline awaits review; rerun with --thread {thread} "
+        "--answer approve|'<feedback>'|@edited.json"
+    )
+    return 3
 
 
 def finish(values: dict, args, console: Console) -> int:

@@ -80,7 +80,6 @@ class WriterState(WriterInput, total=False):
     outline: list[SectionPlan]
     outline_feedback: str
     sections: Annotated[list[Section], merge_by_index]
-    stitched: bool
     pending: list[int]
     revise_round: int
     revisions: Annotated[list[Revision], operator.add]

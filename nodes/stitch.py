@@ -64,7 +64,7 @@ async def stitch(state: WriterState, runtime: Runtime[WriterContext]) -> dict:
     """Rewrite each section's opening paragraph to follow from the one before it."""
     sections = state["sections"]
     if len(sections) < 2:
-        return {"stitched": True}
+        return {}
     ctx = settings(runtime)
     reply = await generate(
         chat_model(ctx, "reviser", max_tokens=min(ctx.max_tokens, 4096)),
@@ -73,6 +73,5 @@ async def stitch(state: WriterState, runtime: Runtime[WriterContext]) -> dict:
     )
     return {
         "sections": apply_stitches(sections, reply.text),
-        "stitched": True,
         "usage": [usage(reply, "stitch", ctx.model_for("reviser"))],
     }

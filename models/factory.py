@@ -105,16 +105,25 @@ def preflight(spec: str, timeout_s: float = 5.0) -> None:
     """Fail at once, with the fix, when the model a spec names cannot be used from here."""
     prefix, rest = parse_spec(spec)
     if prefix != "openai":
-        create_chat_model(spec)
+        model = create_chat_model(spec)
+        if hasattr(model, "warm_up"):  # in-process backends load their weights now
+            model.warm_up()
         return
     name, base_url = _split_openai(rest)
     if not base_url:
         _openai(rest, ModelOptions())
         return
     try:
-        httpx.get(base_url.rstrip("/") + "/models", timeout=timeout_s).raise_for_status()
+        reply = httpx.get(base_url.rstrip("/") + "/models", timeout=timeout_s)
+        reply.raise_for_status()
     except httpx.HTTPError as e:
         raise ModelConfigError(
             f"no OpenAI-compatible server answers at {base_url} ({e}); start one (for example "
             f"`vllm serve {name}`) or fix the URL in openai:{name}@<base_url>"
         ) from e
+    served = [m.get("id") for m in reply.json().get("data", [])]
+    if served and name not in served:
+        raise ModelConfigError(
+            f"the server at {base_url} serves {', '.join(map(str, served))}, not {name}; "
+            f"use one of those names (vLLM: --served-model-name) in openai:<name>@{base_url}"
+        )

@@ -69,3 +69,37 @@ def writer_graph(policy):
         image_policy=policy,
         retry=model_retry_policy(max_attempts=3, initial_interval=0.01),
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen() -> Path:
+    """A tiny random Qwen2.5-VL checkpoint directory, built once per session."""
+    pytest.importorskip("torch")
+    from tests.tiny_qwen import tiny_qwen_dir
+
+    return tiny_qwen_dir()
+
+
+@pytest.fixture(scope="session")
+def tiny_text_lm() -> Path:
+    """A tiny random text-only causal LM checkpoint directory, built once per session."""
+    pytest.importorskip("torch")
+    from tests.tiny_qwen import tiny_text_lm_dir
+
+    return tiny_text_lm_dir()
+
+
+def _cuda() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip GPU-marked tests where no CUDA device exists."""
+    if any("gpu" in item.keywords for item in items) and not _cuda():
+        for item in items:
+            if "gpu" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU"))

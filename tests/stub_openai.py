@@ -35,9 +35,17 @@ def call_of(body: dict) -> Call:
 class StubOpenAI:
     """Run the stub in a thread; `requests` keeps (stage, body) of every completed request."""
 
-    def __init__(self, writer: Writer | None = None, delay_s: float = 0.0):
+    def __init__(
+        self,
+        writer: Writer | None = None,
+        delay_s: float = 0.0,
+        served: str = "stub",
+        max_images: int | None = None,
+    ):
         self.writer = writer or Writer()
         self.delay_s = delay_s
+        self.served = served  # like vLLM's --served-model-name: other names get a 404
+        self.max_images = max_images  # like vLLM's --limit-mm-per-prompt: more get a 400
         self.failures: list[tuple[int, dict]] = []  # (status, headers) answered before success
         self.requests: list[tuple[str, dict]] = []
         self.attempts = 0
@@ -69,6 +77,15 @@ class StubOpenAI:
         reply = self.writer(call)
         return call["stage"], reply if isinstance(reply, str) else str(reply.content)
 
+    def refusal(self, body: dict) -> tuple[int, dict, str] | None:
+        """The errors vLLM gives for a model it does not serve or too many images."""
+        if body["model"] != self.served:
+            return 404, {}, f"The model `{body['model']}` does not exist."
+        images = call_of(body)["images"]
+        if self.max_images is not None and images > self.max_images:
+            return 400, {}, f"At most {self.max_images} image(s) may be provided in one prompt."
+        return None
+
     def _handler(self):
         stub = self
 
@@ -87,18 +104,19 @@ class StubOpenAI:
                 self.wfile.write(data)
 
             def do_GET(self):
-                self._json(200, {"object": "list", "data": [{"id": "stub", "object": "model"}]})
+                models = [{"id": stub.served, "object": "model"}]
+                self._json(200, {"object": "list", "data": models})
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with stub.lock:
                     stub.attempts += 1
                     failure = stub.failures.pop(0) if stub.failures else None
+                failure = failure or stub.refusal(body)
                 if failure:
-                    status, headers = failure
-                    self._json(
-                        status, {"error": {"message": "scripted failure", "type": "stub"}}, headers
-                    )
+                    status, headers, *message = failure
+                    error = {"message": message[0] if message else "scripted failure"}
+                    self._json(status, {"error": error | {"type": "stub"}}, headers)
                     return
                 time.sleep(stub.delay_s)
                 stage, content = stub.answer(body)

@@ -6,8 +6,9 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from longwriter_v.graphs.writer import compile_writer
+from longwriter_v.models.factory import ModelConfigError, preflight
 from longwriter_v.models.retry import model_retry_policy
-from tests.stub_openai import StubOpenAI
+from tests.stub_openai import StubOpenAI, call_of
 
 
 @pytest.fixture
@@ -81,3 +82,29 @@ async def test_a_client_error_is_not_retried(stub, policy):
             context={"model": f"openai:stub@{stub.base_url}"},
         )
     assert stub.attempts == 1
+
+
+async def test_vllm_route_serves_longwriter_v_by_name_within_its_image_limit(policy, slides):
+    """`vllm serve THU-KEG/LongWriter-V-7B --limit-mm-per-prompt '{"image": 2}'`, as a stub."""
+    import openai
+
+    name = "THU-KEG/LongWriter-V-7B"
+    with StubOpenAI(served=name, max_images=2) as vllm:
+        spec = f"openai:{name}@{vllm.base_url}"
+        preflight(spec)
+        await graph(policy).ainvoke(
+            {"instruction": "Write 600 words", "images": slides},
+            {"configurable": {"thread_id": uuid.uuid4().hex}},
+            context={"model": spec},
+        )
+        assert {body["model"] for _, body in vllm.requests} == {name}
+        assert max(call_of(body)["images"] for _, body in vllm.requests) <= 2
+        # Without captions the planner sees every image at once: 4 exceed a limit of 2.
+        with pytest.raises(openai.BadRequestError, match="At most 2 image"):
+            await graph(policy).ainvoke(
+                {"instruction": "Write 600 words", "images": slides},
+                {"configurable": {"thread_id": uuid.uuid4().hex}},
+                context={"model": spec, "skip_captions": True},
+            )
+        with pytest.raises(ModelConfigError, match="serves THU-KEG/LongWriter-V-7B, not lw7b"):
+            preflight(f"openai:lw7b@{vllm.base_url}")

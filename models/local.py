@@ -148,9 +148,7 @@ class LocalChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         from transformers import TextIteratorStreamer
 
-        streamer = TextIteratorStreamer(
-            self.engine.tokenizer, skip_prompt=True, skip_special_tokens=True
-        )
+        streamer = TextIteratorStreamer(self.engine.tokenizer, skip_special_tokens=True)
         request = self._submit(messages, stop, kwargs, streamer)
         held = StopFilter(request.sampling.stop)
         try:
@@ -172,9 +170,7 @@ class LocalChatModel(BaseChatModel):
         from transformers import AsyncTextIteratorStreamer
 
         engine = await asyncio.to_thread(lambda: self.engine)
-        streamer = AsyncTextIteratorStreamer(
-            engine.tokenizer, skip_prompt=True, skip_special_tokens=True
-        )
+        streamer = AsyncTextIteratorStreamer(engine.tokenizer, skip_special_tokens=True)
         request = await asyncio.to_thread(self._submit, messages, stop, kwargs, streamer)
         held = StopFilter(request.sampling.stop)
         try:

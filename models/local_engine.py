@@ -80,23 +80,27 @@ class Request:
 
 
 class RowStreamers(BaseStreamer):
-    """Hand each row of a batched generation to that request's own streamer."""
+    """Hand each row's new tokens to that request's own streamer (prompts are never streamed)."""
 
     def __init__(self, streamers: list[BaseStreamer | None]):
         self.streamers = streamers
-        self.ended = False
+        self.stepped = False  # whether any new token went out
 
     def put(self, value: torch.Tensor) -> None:
+        if value.dim() == 2:  # generate() first hands over the prompts
+            return
+        self.stepped = True
         for i, streamer in enumerate(self.streamers):
             if streamer is not None:
-                streamer.put(value[i] if value.dim() == 2 else value[i : i + 1])
+                streamer.put(value[i : i + 1])
 
     def end(self) -> None:
-        if not self.ended:
-            self.ended = True
-            for streamer in self.streamers:
-                if streamer is not None:
-                    streamer.end()
+        """generate() calls this too early for us; the engine ends the rows itself."""
+
+    def close(self) -> None:
+        for streamer in self.streamers:
+            if streamer is not None:
+                streamer.end()
 
 
 class Cancelled(StoppingCriteria):
@@ -182,32 +186,38 @@ class Engine:
             return
         streams = RowStreamers([r.streamer for r in batch])
         try:
-            inputs = self.encode([r.prompt for r in batch])
-            sampling = batch[0].sampling
-            if sampling.seed is not None:
-                torch.manual_seed(sampling.seed)
-            stops = {"stop_strings": list(sampling.stop), "tokenizer": self.tokenizer}
-            with torch.inference_mode():
-                output = self.model.generate(
-                    **inputs,
-                    **sampling.generate_kwargs(),
-                    **(stops if sampling.stop else {}),
-                    pad_token_id=self.tokenizer.pad_token_id,
-                    streamer=streams if any(streams.streamers) else None,
-                    stopping_criteria=StoppingCriteriaList([Cancelled(batch)]),
-                )
-            self.batch_sizes[len(batch)] += 1
-            results = self._decode(batch, inputs, output)
-        except Exception as e:  # every caller of the batch gets the error
+            results = self._generate(batch, streams)
+        except Exception as e:
+            if len(batch) > 1 and not streams.stepped:  # e.g. out of memory: retry one by one,
+                for request in batch:  # so one bad request fails alone
+                    self._run([request])
+                return
             results = [e] * len(batch)
-        finally:
-            streams.end()
+        streams.close()
         for request, result in zip(batch, results, strict=True):
             with contextlib.suppress(InvalidStateError):  # the caller gave up meanwhile
                 if isinstance(result, Exception):
                     request.future.set_exception(result)
                 else:
                     request.future.set_result(result)
+
+    def _generate(self, batch: list[Request], streams: RowStreamers) -> list[Completion]:
+        inputs = self.encode([r.prompt for r in batch])
+        sampling = batch[0].sampling
+        if sampling.seed is not None:
+            torch.manual_seed(sampling.seed)
+        stops = {"stop_strings": list(sampling.stop), "tokenizer": self.tokenizer}
+        with torch.inference_mode():
+            output = self.model.generate(
+                **inputs,
+                **sampling.generate_kwargs(),
+                **(stops if sampling.stop else {}),
+                pad_token_id=self.tokenizer.pad_token_id,
+                streamer=streams if any(streams.streamers) else None,
+                stopping_criteria=StoppingCriteriaList([Cancelled(batch)]),
+            )
+        self.batch_sizes[len(batch)] += 1
+        return self._decode(batch, inputs, output)
 
     def encode(self, prompts: list[Prompt]):
         if self.vision:

@@ -187,6 +187,25 @@ async def test_concurrent_calls_share_a_batch_and_match_solo_greedy_output(model
     assert [r.content for r in together] == solo
 
 
+async def test_a_failing_request_fails_alone_not_its_batch(model, monkeypatch):
+    engine = model.engine
+    real, sizes = engine.encode, []
+
+    def encode(prompts):
+        sizes.append(len(prompts))
+        if any("BOOM" in str(p.conversation) for p in prompts):
+            raise RuntimeError("CUDA out of memory (simulated)")
+        return real(prompts)
+
+    monkeypatch.setattr(engine, "encode", encode)
+    good, bad = await asyncio.gather(
+        model.ainvoke("Write about the harbour."), model.ainvoke("BOOM"), return_exceptions=True
+    )
+    assert sizes == [2, 1, 1]  # the batch failed, then each ran alone
+    assert isinstance(bad, RuntimeError) and "out of memory" in str(bad)
+    assert good.usage_metadata["output_tokens"] > 0
+
+
 async def test_event_loop_keeps_running_while_the_model_generates(model):
     ticks = 0
 
@@ -231,7 +250,7 @@ def test_cancelled_request_stops_early(model):
     from transformers import TextIteratorStreamer
 
     engine = model.engine
-    streamer = TextIteratorStreamer(engine.tokenizer, skip_prompt=True)
+    streamer = TextIteratorStreamer(engine.tokenizer)
     prompt = to_prompt(
         [HumanMessage("Hi")], vision=True, min_pixels=3136, max_pixels=50176, model="t"
     )

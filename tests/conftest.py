@@ -2,6 +2,7 @@
 
 import itertools
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,43 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "gpu" in item.keywords:
                 item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU"))
+
+
+def short_on(*sections):
+    """Sections that come out at half their budget on the first write, so they get revised."""
+    return lambda stage, section, attempt: 0.5 if stage == "write" and section in sections else 1.0
+
+
+async def write_runs(db, policy, runs: list[tuple[str, dict, dict]]) -> list[str]:
+    """Run the writer for each (model spec, input, extra context) into a SQLite checkpointer."""
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    threads = []
+    async with AsyncSqliteSaver.from_conn_string(str(db)) as saver:
+        graph = compile_writer(checkpointer=saver, image_policy=policy)
+        for spec, payload, context in runs:
+            thread = uuid.uuid4().hex
+            config = {"configurable": {"thread_id": thread}}
+            await graph.ainvoke(payload, config, context={"model": spec, **context})
+            threads.append(thread)
+    return threads
+
+
+@pytest.fixture
+async def runs_db(tmp_path, scripted, slides, policy):
+    """Two finished runs (4 slides, sections 2 and 4 revised; and a text-only one) and one
+    stopped at the outline review, checkpointed in SQLite."""
+    four, _ = scripted(Writer(n_sections=4, factor=short_on(2, 4)))
+    three, _ = scripted(Writer(n_sections=3))
+    db = tmp_path / "runs.sqlite"
+    ask = {"instruction": "Write a 400-word talk on these slides", "images": slides}
+    await write_runs(
+        db,
+        policy,
+        [
+            (four, ask, {}),
+            (three, {"instruction": "Write 300 words about harbours"}, {}),
+            (three, {"instruction": "Write 300 words"}, {"review_outline": True}),
+        ],
+    )
+    return db

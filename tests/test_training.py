@@ -1,0 +1,86 @@
+"""Exported datasets trained by TRL itself, on the tiny Qwen2.5-VL (SFT, DPO) and the tiny text
+LM (GRPO): the loss is finite and the weights move."""
+
+import math
+
+import pytest
+
+pytest.importorskip("trl")
+pytest.importorskip("torch")
+
+from longwriter_v.training.export import Options, export  # noqa: E402
+from longwriter_v.training.traces import read_states  # noqa: E402
+
+CPU = [
+    "--use_cpu", "true",
+    "--bf16", "false",
+    "--dtype", "float32",
+    "--gradient_checkpointing", "false",
+    "--report_to", "none",
+    "--save_strategy", "no",
+    "--logging_steps", "1",
+    "--learning_rate", "1e-3",
+    "--per_device_train_batch_size", "1",
+]  # fmt: skip
+
+
+def moved(trainer, checkpoint) -> bool:
+    """Whether any trained weight differs from the checkpoint it started from."""
+    import torch
+    from safetensors.torch import load_file
+
+    start = load_file(str(checkpoint / "model.safetensors"))
+    trained = trainer.model.state_dict()
+    return any(
+        not torch.equal(trained[name].cpu(), tensor)
+        for name, tensor in start.items()
+        if name in trained
+    )
+
+
+def losses(trainer) -> list[float]:
+    return [h["loss"] for h in trainer.state.log_history if "loss" in h]
+
+
+async def test_sft_trains_two_steps_on_exported_runs(runs_db, tmp_path, tiny_qwen):
+    from longwriter_v.training.sft import main
+
+    export(read_states(db=str(runs_db)), tmp_path / "sft", Options(kind="sft"))
+    trainer = main(
+        ["--model_name_or_path", str(tiny_qwen), "--dataset_name", str(tmp_path / "sft"),
+         "--output_dir", str(tmp_path / "out"), "--max_steps", "2", *CPU]
+    )  # fmt: skip
+    assert trainer.state.global_step == 2
+    assert len(losses(trainer)) == 2 and all(math.isfinite(x) for x in losses(trainer))
+    assert moved(trainer, tiny_qwen)
+
+
+async def test_dpo_trains_two_steps_on_segment_pairs(runs_db, tmp_path, tiny_qwen):
+    from longwriter_v.training.dpo import main
+
+    export(read_states(db=str(runs_db)), tmp_path / "dpo", Options(kind="dpo"))
+    trainer = main(
+        ["--model_name_or_path", str(tiny_qwen), "--dataset_name", str(tmp_path / "dpo"),
+         "--output_dir", str(tmp_path / "out"), "--max_steps", "2", *CPU]
+    )  # fmt: skip
+    assert trainer.state.global_step == 2
+    assert all(math.isfinite(x) for x in losses(trainer)) and losses(trainer)
+    assert moved(trainer, tiny_qwen)
+
+
+def test_grpo_takes_a_step_with_the_length_reward(tmp_path, tiny_text_lm):
+    from datasets import Dataset
+
+    from longwriter_v.training.grpo import main
+
+    prompts = [[{"role": "user", "content": f"Write a {n}-word story."}] for n in (20, 40)]
+    Dataset.from_dict({"prompt": prompts * 2}).save_to_disk(str(tmp_path / "prompts" / "data"))
+    trainer = main(
+        ["--model_name_or_path", str(tiny_text_lm), "--dataset_name", str(tmp_path / "prompts"),
+         "--output_dir", str(tmp_path / "out"), "--max_steps", "1", "--rewards", "length",
+         "--num_generations", "2", "--max_completion_length", "12", *CPU,
+         "--per_device_train_batch_size", "2"]
+    )  # fmt: skip
+    assert trainer.state.global_step == 1
+    logged = trainer.state.log_history[0]
+    assert "rewards/length_reward/mean" in logged and math.isfinite(logged["loss"])

@@ -1,0 +1,66 @@
+"""LongWriter-Zero-style reinforcement learning with TRL's GRPOTrainer: length, format and an
+optional judge reward.
+
+    accelerate launch --config_file training/accelerate/zero3.yaml \
+        -m longwriter_v.training.grpo --config training/recipes/grpo-length.yaml
+"""
+
+from dataclasses import dataclass, field
+
+from trl import ScriptArguments
+
+
+@dataclass
+class RewardArguments(ScriptArguments):
+    rewards: list[str] = field(
+        default_factory=lambda: ["length", "format"],
+        metadata={"help": "rewards to sum: length, format, judge"},
+    )
+    judge_model: str | None = field(
+        default=None, metadata={"help": "model spec for the judge reward, e.g. openai:gpt-4o"}
+    )
+
+
+def reward_functions(args: RewardArguments) -> list:
+    from longwriter_v.training.rewards import format_reward, judge_reward, length_reward
+
+    chosen = {"length": length_reward, "format": format_reward}
+    if "judge" in args.rewards:
+        if not args.judge_model:
+            raise ValueError("the judge reward needs --judge_model <model spec>")
+        chosen["judge"] = judge_reward(args.judge_model)
+    unknown = set(args.rewards) - {"length", "format", "judge"}
+    if unknown:
+        raise ValueError(f"unknown rewards {sorted(unknown)}; choose from length, format, judge")
+    return [chosen[name] for name in args.rewards]
+
+
+def train(script_args, training_args, model_args):
+    from trl import GRPOTrainer, get_peft_config
+
+    from longwriter_v.training.common import load_data, load_policy
+
+    model, processor = load_policy(model_args, training_args.trust_remote_code)
+    dataset = load_data(script_args)
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=reward_functions(script_args),
+        args=training_args,
+        train_dataset=dataset[script_args.dataset_train_split],
+        processing_class=processor,
+        peft_config=get_peft_config(model_args),
+    )
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    trainer.save_model(training_args.output_dir)
+    return trainer
+
+
+def main(argv: list[str] | None = None):
+    from trl import GRPOConfig, ModelConfig, TrlParser
+
+    parser = TrlParser((RewardArguments, GRPOConfig, ModelConfig))
+    return train(*parser.parse_args_and_config(args=argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,5 @@
-"""`longwriter-v`: write a long document from images (resumable), or serve the graphs."""
+"""`longwriter-v`: write a long document from images (resumable), serve the graphs, or export
+finished runs as training data."""
 
 import argparse
 import asyncio
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from longwriter_v.cli.checkpoints import open_checkpointer
+from longwriter_v.cli.export import add_export, run_export
 from longwriter_v.cli.progress import Progress, summary_table
 from longwriter_v.graphs.context import WriterContext
 from longwriter_v.graphs.writer import compile_writer
@@ -98,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     _add_write(sub)
     _add_serve(sub)
+    add_export(sub)
     return p
 
 
@@ -233,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True, soft_wrap=True)
     if args.command == "serve":
         return serve(args)
+    if args.command == "export":
+        return run_export(args, console)
     try:
         return asyncio.run(write(args, console))
     except ModelConfigError as e:

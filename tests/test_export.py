@@ -121,3 +121,28 @@ async def test_prompt_completion_layout_and_token_length_check(runs_db, tmp_path
     assert (kept.too_long, kept.rows) == (1, 2)
     with pytest.raises(ValueError, match="no rows to write.*rows over max_length: 2"):
         export(read_states(db=str(runs_db)), tmp_path / "none", replace(tight, max_length=10))
+
+
+async def test_cli_export_prints_a_summary_and_names_a_missing_db(runs_db, tmp_path, capsys):
+    from longwriter_v.cli.main import main
+
+    out = tmp_path / "cli"
+    assert main(["export", "dpo", "--db", str(runs_db), "--out", str(out)]) == 0
+    printed = capsys.readouterr().err
+    assert "rows written" in printed and "unfinished runs passed over" in printed
+    assert load_from_disk(str(out / "data")).num_rows == 3
+    missing = tmp_path / "none.sqlite"
+    assert main(["export", "sft", "--db", str(missing), "--out", str(out)]) == 2
+    assert "no checkpoint database at" in capsys.readouterr().err
+
+
+async def test_a_jsonl_of_final_states_exports_like_the_checkpointer(runs_db, tmp_path):
+    states = tmp_path / "states.jsonl"
+    with open(states, "w") as lines:
+        for thread, state in read_states(db=str(runs_db)):
+            lines.write(json.dumps(state | {"thread_id": thread}) + "\n")
+    from_db = export(read_states(db=str(runs_db)), tmp_path / "a", Options(kind="dpo"))
+    from_file = export(read_states(states=states), tmp_path / "b", Options(kind="dpo"))
+    assert from_file.table() == from_db.table()
+    a, b = (load_from_disk(str(tmp_path / x / "data")) for x in "ab")
+    assert a["chosen"] == b["chosen"]

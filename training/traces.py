@@ -52,19 +52,25 @@ def from_jsonl(path: Path) -> Iterator[tuple[str, dict]]:
 
 def from_checkpointer(db: str) -> Iterator[tuple[str, dict]]:
     """(thread id, latest state) for every writer thread in a SQLite file or Postgres database."""
-    if db.startswith(("postgres://", "postgresql://")):
-        from langgraph.checkpoint.postgres import PostgresSaver
+    postgres = db.startswith(("postgres://", "postgresql://"))
+    if not postgres and not Path(db).is_file():
+        raise FileNotFoundError(f"no checkpoint database at {db}; give the --db a run wrote")
+    return _postgres_states(db) if postgres else _sqlite_states(db)
 
-        with PostgresSaver.from_conn_string(db) as saver:
-            with saver.conn.cursor() as cursor:
-                cursor.execute(THREADS)
-                threads = [row["thread_id"] for row in cursor.fetchall()]
-            yield from _states(saver, threads)
-        return
+
+def _postgres_states(db: str) -> Iterator[tuple[str, dict]]:
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    with PostgresSaver.from_conn_string(db) as saver:
+        with saver.conn.cursor() as cursor:
+            cursor.execute(THREADS)
+            threads = [row["thread_id"] for row in cursor.fetchall()]
+        yield from _states(saver, threads)
+
+
+def _sqlite_states(db: str) -> Iterator[tuple[str, dict]]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    if not Path(db).is_file():
-        raise FileNotFoundError(f"no checkpoint database at {db}; give the --db a run wrote")
     conn = sqlite3.connect(db, check_same_thread=False)
     try:
         threads = [row[0] for row in conn.execute(THREADS)]
@@ -85,4 +91,8 @@ def _states(saver, threads: list[str]) -> Iterator[tuple[str, dict]]:
 
 def read_states(db: str | None = None, states: Path | None = None) -> Iterator[tuple[str, dict]]:
     """(id, state) of every run in a checkpoint database or a JSONL of final states."""
-    return from_checkpointer(db) if db else from_jsonl(Path(states))
+    if db:
+        return from_checkpointer(db)
+    if not Path(states).is_file():
+        raise FileNotFoundError(f"no states file at {states}; give a JSONL of final states")
+    return from_jsonl(Path(states))

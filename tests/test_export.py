@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,16 @@ async def test_a_jsonl_of_final_states_exports_like_the_checkpointer(runs_db, tm
     assert from_file.table() == from_db.table()
     a, b = (load_from_disk(str(tmp_path / x / "data")) for x in "ab")
     assert a["chosen"] == b["chosen"]
+
+
+async def test_a_run_whose_image_file_is_gone_is_rejected_by_name(runs_db, tmp_path):
+    states = tmp_path / "states.jsonl"
+    with open(states, "w") as lines:
+        for thread, state in read_states(db=str(runs_db)):
+            for ref in state.get("image_refs") or []:
+                ref["file"] = str(tmp_path / "gone" / Path(ref["file"]).name)
+            lines.write(json.dumps(state | {"thread_id": thread}) + "\n")
+    summary = export(read_states(states=states), tmp_path / "out", Options(kind="sft"))
+    assert summary.rows == 1  # the text-only run
+    [(reason, count)] = summary.rejected.items()
+    assert count == 1 and "image 1 (" in reason and "is no longer at" in reason

@@ -42,29 +42,19 @@ def losses(trainer) -> list[float]:
     return [h["loss"] for h in trainer.state.log_history if "loss" in h]
 
 
-async def test_sft_trains_two_steps_on_exported_runs(runs_db, tmp_path, tiny_qwen):
-    from longwriter_v.training.sft import main
+@pytest.mark.parametrize("kind", ["sft", "dpo"])
+async def test_trl_trains_two_steps_on_the_exported_rows(kind, runs_db, tmp_path, tiny_qwen):
+    """SFT on the documents; DPO on the cumulative segment pairs."""
+    import importlib
 
-    export(read_states(db=str(runs_db)), tmp_path / "sft", Options(kind="sft"))
+    main = importlib.import_module(f"longwriter_v.training.{kind}").main
+    export(read_states(db=str(runs_db)), tmp_path / kind, Options(kind=kind))
     trainer = main(
-        ["--model_name_or_path", str(tiny_qwen), "--dataset_name", str(tmp_path / "sft"),
+        ["--model_name_or_path", str(tiny_qwen), "--dataset_name", str(tmp_path / kind),
          "--output_dir", str(tmp_path / "out"), "--max_steps", "2", *CPU]
     )  # fmt: skip
     assert trainer.state.global_step == 2
     assert len(losses(trainer)) == 2 and all(math.isfinite(x) for x in losses(trainer))
-    assert moved(trainer, tiny_qwen)
-
-
-async def test_dpo_trains_two_steps_on_segment_pairs(runs_db, tmp_path, tiny_qwen):
-    from longwriter_v.training.dpo import main
-
-    export(read_states(db=str(runs_db)), tmp_path / "dpo", Options(kind="dpo"))
-    trainer = main(
-        ["--model_name_or_path", str(tiny_qwen), "--dataset_name", str(tmp_path / "dpo"),
-         "--output_dir", str(tmp_path / "out"), "--max_steps", "2", *CPU]
-    )  # fmt: skip
-    assert trainer.state.global_step == 2
-    assert all(math.isfinite(x) for x in losses(trainer)) and losses(trainer)
     assert moved(trainer, tiny_qwen)
 
 

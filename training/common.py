@@ -45,3 +45,19 @@ def load_data(script_args):
                 builder, data_files={script_args.dataset_train_split: str(name / file)}
             )
     return load_dataset(script_args.dataset_name, name=script_args.dataset_config)
+
+
+def run(trainer, script_args, training_args):
+    """Train (resuming when asked), save, and push when asked; return the trainer."""
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+    trainer.save_model(training_args.output_dir)
+    if training_args.push_to_hub:
+        trainer.push_to_hub(dataset_name=script_args.dataset_name)
+    return trainer
+
+
+def parse(script_class, config_class, argv: list[str] | None):
+    """(script args, training config, model config) from the command line and --config YAML."""
+    from trl import ModelConfig, TrlParser
+
+    return TrlParser((script_class, config_class, ModelConfig)).parse_args_and_config(args=argv)

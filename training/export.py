@@ -1,5 +1,5 @@
-"""Write SFT or DPO datasets from finished writer runs, streaming (no trace is held longer than
-its rows take to write), with every row checked first and a card recording provenance."""
+"""Write SFT or DPO datasets from finished writer runs, streaming (only ranked pairs keep the
+documents' text until the end), with every row checked first and a card recording provenance."""
 
 import json
 import statistics
@@ -8,7 +8,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 
 from longwriter_v.evals.metrics import count_words
@@ -99,6 +98,8 @@ def rows(
     count = TokenCounter(options.processor) if options.max_length and options.processor else None
     for row in _raw_rows(_traces(states, summary, tick), options):
         try:
+            if isinstance(row, RowError):
+                raise row
             check(row)
         except RowError as e:
             summary.rejected[str(e)] += 1
@@ -125,21 +126,28 @@ def _traces(states, summary: Summary, tick) -> Iterator[Trace]:
         yield trace
 
 
-def _raw_rows(traces: Iterator[Trace], options: Options) -> Iterator[dict]:
-    if options.kind == "sft":
-        return (sft_row(t, options.layout) for t in traces)
-    if options.pairs == "segments":
-        return chain.from_iterable(segment_pairs(t) for t in traces)
-    return _with_ranked(traces, options)
-
-
-def _with_ranked(traces: Iterator[Trace], options: Options) -> Iterator[dict]:
+def _raw_rows(traces: Iterator[Trace], options: Options) -> Iterator[dict | RowError]:
+    """Rows, or the RowError that kept a run's rows from being built."""
     kept = []  # ranking needs every document of an instruction at hand (text, not pixels)
     for trace in traces:
-        kept.append(trace)
-        if options.pairs == "both":
-            yield from segment_pairs(trace)
-    yield from ranked_pairs(kept, options.score, options.min_margin, options.judge)
+        if options.kind == "sft":
+            yield from _built(lambda t=trace: [sft_row(t, options.layout)])
+            continue
+        if options.pairs != "ranked":
+            yield from _built(lambda t=trace: list(segment_pairs(t)))
+        if options.pairs != "segments":
+            kept.append(trace)
+    if kept:
+        yield from _built(
+            lambda: list(ranked_pairs(kept, options.score, options.min_margin, options.judge))
+        )
+
+
+def _built(build) -> list[dict | RowError]:
+    try:
+        return build()
+    except RowError as e:
+        return [e]
 
 
 def _model_name(spec: str) -> str:

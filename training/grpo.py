@@ -38,7 +38,7 @@ def reward_functions(args: RewardArguments) -> list:
 def train(script_args, training_args, model_args):
     from trl import GRPOTrainer, get_peft_config
 
-    from longwriter_v.training.common import load_data, load_policy
+    from longwriter_v.training.common import load_data, load_policy, run
 
     model, processor = load_policy(model_args, training_args.trust_remote_code)
     dataset = load_data(script_args)
@@ -50,16 +50,15 @@ def train(script_args, training_args, model_args):
         processing_class=processor,
         peft_config=get_peft_config(model_args),
     )
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    trainer.save_model(training_args.output_dir)
-    return trainer
+    return run(trainer, script_args, training_args)
 
 
 def main(argv: list[str] | None = None):
-    from trl import GRPOConfig, ModelConfig, TrlParser
+    from trl import GRPOConfig
 
-    parser = TrlParser((RewardArguments, GRPOConfig, ModelConfig))
-    return train(*parser.parse_args_and_config(args=argv))
+    from longwriter_v.training.common import parse
+
+    return train(*parse(RewardArguments, GRPOConfig, argv))
 
 
 if __name__ == "__main__":

@@ -30,10 +30,17 @@ def assistant_turn(text: str) -> dict:
 
 def image_cells(refs: list[dict]) -> list[dict]:
     """Images as `datasets` Image cells: the bytes, named by content hash (no machine paths)."""
-    return [
-        {"bytes": Path(r["file"]).read_bytes(), "path": r["sha256"] + Path(r["file"]).suffix}
-        for r in refs
-    ]
+    return [{"bytes": _read(r), "path": r["sha256"] + Path(r["file"]).suffix} for r in refs]
+
+
+def _read(ref: dict) -> bytes:
+    try:
+        return Path(ref["file"]).read_bytes()
+    except OSError as e:
+        raise RowError(
+            f"image {ref['index']} ({ref['source']}) is no longer at {ref['file']}; export on the "
+            "machine that made the run, or keep its LONGWRITER_V_CACHE_DIR"
+        ) from e
 
 
 def sft_row(trace: Trace, layout: str = "messages") -> dict:

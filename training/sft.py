@@ -8,7 +8,7 @@
 def train(script_args, training_args, model_args):
     from trl import SFTTrainer, get_peft_config
 
-    from longwriter_v.training.common import load_data, load_policy
+    from longwriter_v.training.common import load_data, load_policy, run
 
     training_args.max_length = None  # truncating vision rows would cut image tokens
     model, processor = load_policy(model_args, training_args.trust_remote_code)
@@ -20,18 +20,15 @@ def train(script_args, training_args, model_args):
         processing_class=processor,
         peft_config=get_peft_config(model_args),
     )
-    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
-    trainer.save_model(training_args.output_dir)
-    if training_args.push_to_hub:
-        trainer.push_to_hub(dataset_name=script_args.dataset_name)
-    return trainer
+    return run(trainer, script_args, training_args)
 
 
 def main(argv: list[str] | None = None):
-    from trl import ModelConfig, ScriptArguments, SFTConfig, TrlParser
+    from trl import ScriptArguments, SFTConfig
 
-    parser = TrlParser((ScriptArguments, SFTConfig, ModelConfig))
-    return train(*parser.parse_args_and_config(args=argv))
+    from longwriter_v.training.common import parse
+
+    return train(*parse(ScriptArguments, SFTConfig, argv))
 
 
 if __name__ == "__main__":

@@ -160,3 +160,17 @@ async def test_a_run_whose_image_file_is_gone_is_rejected_by_name(runs_db, tmp_p
     assert summary.rows == 1  # the text-only run
     [(reason, count)] = summary.rejected.items()
     assert count == 1 and "image 1 (" in reason and "is no longer at" in reason
+
+
+async def test_push_to_hub_sends_the_dataset_and_its_card(runs_db, tmp_path, monkeypatch):
+    import datasets
+    import huggingface_hub
+
+    pushed = []
+    monkeypatch.setattr(datasets.Dataset, "push_to_hub", lambda self, repo: pushed.append(
+        (repo, self.num_rows)))  # fmt: skip
+    monkeypatch.setattr(huggingface_hub.DatasetCard, "push_to_hub", lambda self, repo, repo_type:
+                        pushed.append((repo, repo_type, self.content)))  # fmt: skip
+    export(read_states(db=str(runs_db)), tmp_path / "o", Options(kind="sft"), push_to_hub="me/lw")
+    assert pushed[0] == ("me/lw", 2)
+    assert pushed[1][:2] == ("me/lw", "dataset") and '"kind": "sft"' in pushed[1][2]

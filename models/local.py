@@ -61,14 +61,7 @@ class LocalChatModel(BaseChatModel):
 
     def load_options(self) -> LoadOptions:
         return LoadOptions(
-            model=self.model,
-            dtype=self.dtype,
-            device_map=self.device_map,
-            attn=self.attn,
-            min_pixels=self.min_pixels,
-            max_pixels=self.max_pixels,
-            trust_remote_code=self.trust_remote_code,
-            max_batch=self.max_batch,
+            **{name: getattr(self, name) for name in LoadOptions.__dataclass_fields__}
         )
 
     @property

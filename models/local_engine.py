@@ -268,23 +268,7 @@ def cut_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
 
 
 def load(options: LoadOptions):
-    """Load (model, processor or tokenizer, is_vision) as the options ask."""
-    hub = {"trust_remote_code": options.trust_remote_code}
-    try:
-        config = AutoConfig.from_pretrained(options.source, **hub)
-    except (OSError, ValueError) as e:
-        raise ModelConfigError(
-            f"cannot load transformers:{options.model} ({options.source}): {e}. Give a directory "
-            f"holding a checkpoint, or a hub id this machine can fetch (download it first with "
-            f"`hf download {options.source}`; add trust_remote_code=true for custom code models)"
-        ) from e
-    vision = hasattr(config, "vision_config")
-    if vision and config.model_type not in VISION_TYPES:
-        raise ModelConfigError(
-            f"transformers:{options.model} is a {config.model_type} model; the in-process backend "
-            "reads images with Qwen2-VL/Qwen2.5-VL only. Serve it with vLLM and use "
-            "openai:<name>@<base_url>"
-        )
+    """Load (model, processor or tokenizer, is_vision) as the options ask, ready to generate."""
     cuda = torch.cuda.is_available()
     kwargs = {
         "dtype": _dtype(options.dtype, cuda),
@@ -292,13 +276,46 @@ def load(options: LoadOptions):
     }
     if cuda or options.device_map != "auto":
         kwargs["device_map"] = options.device_map
-    model_class = AutoModelForImageTextToText if vision else AutoModelForCausalLM
-    model = model_class.from_pretrained(options.source, **kwargs, **hub).eval()
+    model, processor, vision = load_pretrained(
+        options.source,
+        options.min_pixels,
+        options.max_pixels,
+        hub={"trust_remote_code": options.trust_remote_code},
+        name=f"transformers:{options.model} ({options.source})",
+        **kwargs,
+    )
     if vision:
         qwen_vl_utils()  # imported here, once, before callers read images from many threads
-        processor = load_processor(options.source, options.min_pixels, options.max_pixels, **hub)
+    return model.eval(), processor, vision
+
+
+def load_pretrained(
+    source: str, min_pixels: int, max_pixels: int, hub: dict, name: str = "", **model_kwargs
+):
+    """(model, processor or tokenizer, is_vision) for a Qwen2(.5)-VL or text causal LM
+    checkpoint; `hub` goes to every from_pretrained, `model_kwargs` to the model's; errors
+    call it `name`."""
+    name = name or source
+    try:
+        config = AutoConfig.from_pretrained(source, **hub)
+    except (OSError, ValueError) as e:
+        raise ModelConfigError(
+            f"cannot load {name}: {e}. Give a directory holding a checkpoint, or a hub id "
+            f"this machine can fetch (download it first with `hf download {source}`; add "
+            "trust_remote_code=true for custom code models)"
+        ) from e
+    vision = hasattr(config, "vision_config")
+    if vision and config.model_type not in VISION_TYPES:
+        raise ModelConfigError(
+            f"{name} is a {config.model_type} model; images are read with Qwen2-VL/Qwen2.5-VL "
+            "only. Serve it with vLLM and use openai:<name>@<base_url>"
+        )
+    model_class = AutoModelForImageTextToText if vision else AutoModelForCausalLM
+    model = model_class.from_pretrained(source, **model_kwargs, **hub)
+    if vision:
+        processor = load_processor(source, min_pixels, max_pixels, **hub)
     else:
-        processor = AutoTokenizer.from_pretrained(options.source, **hub)
+        processor = AutoTokenizer.from_pretrained(source, **hub)
     return model, processor, vision
 
 

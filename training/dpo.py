@@ -6,25 +6,16 @@
 
 
 def train(script_args, training_args, model_args):
-    from trl import DPOTrainer, get_peft_config
+    from trl import DPOTrainer
 
-    from longwriter_v.training.common import load_data, load_policy, run
+    from longwriter_v.training.common import load_policy, train_with
 
     training_args.max_length = None  # truncating vision rows would cut image tokens
-    model, processor = load_policy(model_args, training_args.trust_remote_code)
-    peft_config = get_peft_config(model_args)
     # The reference is the starting checkpoint, loaded apart (with LoRA: the adapter-free base).
-    ref_model = None if peft_config else load_policy(model_args, training_args.trust_remote_code)[0]
-    dataset = load_data(script_args)
-    trainer = DPOTrainer(
-        model=model,
-        ref_model=ref_model,
-        args=training_args,
-        train_dataset=dataset[script_args.dataset_train_split],
-        processing_class=processor,
-        peft_config=peft_config,
-    )
-    return run(trainer, script_args, training_args)
+    reference = None
+    if not model_args.use_peft:
+        reference = load_policy(model_args, training_args.trust_remote_code)[0]
+    return train_with(DPOTrainer, script_args, training_args, model_args, ref_model=reference)
 
 
 def main(argv: list[str] | None = None):

@@ -69,12 +69,13 @@ def features(options: Options):
 
 
 class TokenCounter:
-    """Tokens a row takes through a checkpoint's processor, image tokens included."""
+    """Tokens a row takes through a checkpoint's processor as training sees it, image tokens
+    included."""
 
     def __init__(self, source: str):
-        from longwriter_v.models.qwen_processor import load_processor
+        from longwriter_v.training.common import training_processor
 
-        self.processor = load_processor(source, 50176, 1048576)
+        self.processor = training_processor(source)
 
     def __call__(self, row: dict) -> int:
         import io
@@ -212,7 +213,9 @@ def _write_jsonl(dataset, out: Path) -> None:
     with open(out / "data.jsonl", "w", encoding="utf-8") as lines:
         for row in dataset.cast_column("images", List(Image(decode=False))):
             for cell in row["images"]:
-                (out / "images" / cell["path"]).write_bytes(cell["bytes"])
+                image = out / "images" / cell["path"]
+                if not image.exists():  # named by content hash: one file per distinct image
+                    image.write_bytes(cell["bytes"])
             row["images"] = [f"images/{cell['path']}" for cell in row["images"]]
             lines.write(json.dumps(row, ensure_ascii=False) + "\n")
 

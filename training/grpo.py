@@ -36,21 +36,12 @@ def reward_functions(args: RewardArguments) -> list:
 
 
 def train(script_args, training_args, model_args):
-    from trl import GRPOTrainer, get_peft_config
+    from trl import GRPOTrainer
 
-    from longwriter_v.training.common import load_data, load_policy, run
+    from longwriter_v.training.common import train_with
 
-    model, processor = load_policy(model_args, training_args.trust_remote_code)
-    dataset = load_data(script_args)
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=reward_functions(script_args),
-        args=training_args,
-        train_dataset=dataset[script_args.dataset_train_split],
-        processing_class=processor,
-        peft_config=get_peft_config(model_args),
-    )
-    return run(trainer, script_args, training_args)
+    rewards = reward_functions(script_args)
+    return train_with(GRPOTrainer, script_args, training_args, model_args, reward_funcs=rewards)
 
 
 def main(argv: list[str] | None = None):

@@ -52,12 +52,12 @@ def sft_row(trace: Trace, layout: str = "messages") -> dict:
     return {"prompt": [user], "completion": [answer], "images": images}
 
 
-def preference(instruction: str, refs: list[dict], chosen: str, rejected: str) -> dict:
+def preference(instruction: str, images: list[dict], chosen: str, rejected: str) -> dict:
     return {
-        "prompt": [user_turn(instruction, len(refs))],
+        "prompt": [user_turn(instruction, len(images))],
         "chosen": [assistant_turn(chosen)],
         "rejected": [assistant_turn(rejected)],
-        "images": image_cells(refs),
+        "images": images,
     }
 
 
@@ -69,7 +69,7 @@ def segment_pairs(trace: Trace) -> Iterator[dict]:
         original.setdefault(revision["index"], revision["before"])
     final = {s["index"]: s["text"] for s in trace.sections}
     order = [plan["index"] for plan in trace.outline]
-    refs = {r["index"]: r for r in trace.images}
+    cells = dict(zip((r["index"] for r in trace.images), image_cells(trace.images), strict=True))
     for i in range(1, len(order) + 1):
         prefix = order[:i]
         if not original.keys() & set(prefix):
@@ -77,7 +77,7 @@ def segment_pairs(trace: Trace) -> Iterator[dict]:
         used = sorted({n for plan in trace.outline[:i] for n in plan["images"]})
         yield preference(
             trace.instruction,
-            [refs[n] for n in used],
+            [cells[n] for n in used],
             JOIN.join(final[k] for k in prefix),
             JOIN.join(original.get(k, final[k]) for k in prefix),
         )
@@ -107,9 +107,11 @@ def ranked_pairs(
     for group in groups.values():
         group.sort(key=lambda pair: -pair[0])
         best_score, best = group[0]
+        images = None  # read once per group, when a pair needs them
         for value, other in group[1:]:
             if best_score - value >= min_margin and other.document != best.document:
-                yield preference(best.instruction, best.images, best.document, other.document)
+                images = images if images is not None else image_cells(best.images)
+                yield preference(best.instruction, images, best.document, other.document)
 
 
 def check(row: dict) -> None:

@@ -6,21 +6,12 @@
 
 
 def train(script_args, training_args, model_args):
-    from trl import SFTTrainer, get_peft_config
+    from trl import SFTTrainer
 
-    from longwriter_v.training.common import load_data, load_policy, run
+    from longwriter_v.training.common import train_with
 
     training_args.max_length = None  # truncating vision rows would cut image tokens
-    model, processor = load_policy(model_args, training_args.trust_remote_code)
-    dataset = load_data(script_args)
-    trainer = SFTTrainer(
-        model=model,
-        args=training_args,
-        train_dataset=dataset[script_args.dataset_train_split],
-        processing_class=processor,
-        peft_config=get_peft_config(model_args),
-    )
-    return run(trainer, script_args, training_args)
+    return train_with(SFTTrainer, script_args, training_args, model_args)
 
 
 def main(argv: list[str] | None = None):

@@ -1,5 +1,5 @@
-"""`longwriter-v`: write a long document from images (resumable), serve the graphs, or export
-finished runs as training data."""
+"""`longwriter-v`: write a long document from images (resumable), serve the graphs, export
+finished runs as training data, or run a benchmark."""
 
 import argparse
 import asyncio
@@ -17,8 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from longwriter_v.cli.checkpoints import open_checkpointer
+from longwriter_v.cli.evaluate import add_eval, run_compare, run_eval
 from longwriter_v.cli.export import add_export, run_export
 from longwriter_v.cli.progress import Progress, summary_table
+from longwriter_v.evals.data import DataError
 from longwriter_v.graphs.context import WriterContext
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import ModelConfigError, preflight
@@ -32,6 +34,21 @@ NO_MODEL_HELP = (
     "  --model transformers:THU-KEG/LongWriter-V-7B   (local checkpoint; "
     "pip install 'longwriter-v[local]')"
 )
+# What `serve` and the repository's langgraph.json serve (a test keeps the two equal).
+GRAPHS = {
+    "writer": {
+        "path": "longwriter_v.graphs.writer:graph",
+        "description": "LongWriter-Agent-V: caption the images, plan an outline with a word "
+        "budget per section, write each section, check lengths with the benchmark's word "
+        "counter, revise what misses, assemble.",
+    },
+    "evaluation": {
+        "path": "longwriter_v.graphs.evaluation:graph",
+        "description": "A benchmark run (MMLongBench-Write, LongWrite-V-Ruler, LongBench-Write, "
+        "LongWrite-Ruler): load, generate per example, judge, aggregate; results kept in the "
+        "store so reruns pay only for what is missing.",
+    },
+}
 CONTEXT_FLAGS = (
     "model",
     "caption_model",
@@ -101,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
     _add_write(sub)
     _add_serve(sub)
     add_export(sub)
+    add_eval(sub)
     return p
 
 
@@ -202,15 +220,7 @@ def langgraph_cli() -> str:
 def serve(args) -> int:
     """Run `langgraph dev` on a generated config that points at the installed graphs."""
     workdir = Path(tempfile.mkdtemp(prefix="longwriter-v-serve-"))
-    config = {
-        "dependencies": ["."],
-        "graphs": {
-            "writer": {
-                "path": "longwriter_v.graphs.writer:graph",
-                "description": "LongWriter-Agent-V: plan, write and revise long text from images.",
-            }
-        },
-    }
+    config = {"dependencies": ["."], "graphs": GRAPHS}
     (workdir / "langgraph.json").write_text(json.dumps(config))
     env = dict(os.environ)
     if args.image_dir:
@@ -238,12 +248,16 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "export":
         return run_export(args, console)
+    if args.command == "eval" and args.benchmark == "compare":
+        return run_compare(args, console)
     try:
+        if args.command == "eval":
+            return asyncio.run(run_eval(args, console))
         return asyncio.run(write(args, console))
     except ModelConfigError as e:
         console.print(f"[red]model error:[/] {escape(str(e))}\n{escape(NO_MODEL_HELP)}")
         return 2
-    except InputError as e:
+    except (InputError, DataError) as e:
         console.print(f"[red]input error:[/] {escape(str(e))}")
         return 2
 

@@ -28,6 +28,7 @@ class ModelOptions:
     max_tokens: int = 8192
     timeout_s: float = 600.0
     max_retries: int = 2
+    top_p: float | None = None  # None: the backend's default
 
 
 Backend = Callable[[str, ModelOptions], BaseChatModel]
@@ -79,6 +80,7 @@ def _openai(rest: str, options: ModelOptions) -> BaseChatModel:
         base_url=base_url,
         api_key=key or "EMPTY",
         temperature=options.temperature,
+        top_p=options.top_p,
         max_tokens=options.max_tokens,
         timeout=options.timeout_s,
         max_retries=options.max_retries,

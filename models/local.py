@@ -259,6 +259,7 @@ def create(rest: str, options: ModelOptions) -> LocalChatModel:
         **{name: getattr(load, name) for name in LoadOptions.__dataclass_fields__},
         temperature=options.temperature,
         max_tokens=options.max_tokens,
+        **({"top_p": options.top_p} if options.top_p is not None else {}),
     )
 
 

@@ -5,6 +5,7 @@ import binascii
 import hashlib
 import io
 import os
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -171,7 +172,7 @@ def load_image(index: int, source: str, policy: ImagePolicy, max_pixels: int) ->
         target.parent.mkdir(parents=True, exist_ok=True)
         small = image.resize((width, height), Image.Resampling.LANCZOS) if scale < 1 else image
         small = small.convert("RGB" if fmt == "JPEG" else "RGBA")
-        tmp = target.with_suffix(".tmp")
+        tmp = unique_tmp(target)  # concurrent runs may store the same image at once
         small.save(tmp, fmt, quality=92) if fmt == "JPEG" else small.save(tmp, fmt)
         tmp.replace(target)
     shown = (
@@ -188,6 +189,11 @@ def load_image(index: int, source: str, policy: ImagePolicy, max_pixels: int) ->
         width=width,
         height=height,
     )
+
+
+def unique_tmp(target: Path) -> Path:
+    """A temporary name beside `target` that no other writer uses, for an atomic replace."""
+    return target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
 
 
 @lru_cache(maxsize=128)

@@ -75,11 +75,15 @@ async def generate(
     return await model.with_config(tags=tags, metadata=meta).ainvoke(prompt)
 
 
-_GATES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]]"
+_GATES: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Semaphore]]"
 _GATES = weakref.WeakKeyDictionary()
 
 
-def concurrency_gate(limit: int) -> asyncio.Semaphore:
-    """Return the semaphore that bounds concurrent section calls on this event loop."""
+def concurrency_gate(limit: int, name: str = "sections") -> asyncio.Semaphore:
+    """Return the semaphore named `name` that bounds concurrent calls on this event loop.
+
+    Different names never share permits, so an evaluation's per-example gate cannot starve
+    the section gate of the writer runs it starts.
+    """
     per_loop = _GATES.setdefault(asyncio.get_running_loop(), {})
-    return per_loop.setdefault(max(1, limit), asyncio.Semaphore(max(1, limit)))
+    return per_loop.setdefault((name, max(1, limit)), asyncio.Semaphore(max(1, limit)))

@@ -106,3 +106,27 @@ async def test_sdk_runs_the_writer_through_langgraph_dev(server, slides, tmp_pat
         runs = await client.runs.list(outside["thread_id"])
         assert runs[0]["status"] == "error"
         assert stub.stages().count("caption") == 2
+
+
+@pytest.mark.slow
+async def test_the_evaluation_graph_runs_from_studio_with_the_servers_store(server, tmp_path):
+    client = get_client(url=server)
+    with StubOpenAI() as stub:
+        context = {"target": f"openai:stub@{stub.base_url}", "out": str(tmp_path / "eval")}
+        run_input = {"benchmark": "longwrite-ruler", "limit": 2}
+        events = []
+        for _ in range(2):  # the second run finds both generations in the server's store
+            thread = await client.threads.create()
+            async for part in client.runs.stream(
+                thread["thread_id"],
+                "evaluation",
+                input=run_input,
+                context=context,
+                stream_mode=["custom"],
+            ):
+                if part.event == "custom" and part.data["event"] == "generated":
+                    events.append(part.data["status"])
+        state = await client.threads.get_state(thread["thread_id"])
+    assert events == ["ok", "ok", "stored", "stored"] and len(stub.requests) == 2
+    assert state["values"]["report"]["counts"]["generated"] == 2
+    assert (tmp_path / "eval" / "ruler.png").exists()

@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     except ModelConfigError as e:
         console.print(f"[red]model error:[/] {escape(str(e))}\n{escape(NO_MODEL_HELP)}")
         return 2
-    except (InputError, DataError) as e:
+    except (InputError, DataError, ValueError) as e:  # bad input or settings, named in `e`
         console.print(f"[red]input error:[/] {escape(str(e))}")
         return 2
 

@@ -30,7 +30,7 @@ from longwriter_v.evals.judge import (
 )
 from longwriter_v.evals.metrics import count_words
 from longwriter_v.evals.report import markdown, ruler_plot, summarize
-from longwriter_v.evals.targets import Method, Target, generate, image_refs
+from longwriter_v.evals.targets import Method, Target, generate, image_refs, writer_context
 from longwriter_v.graphs.context import DEFAULT_MODEL
 from longwriter_v.models.pricing import cost
 from longwriter_v.nodes.llm import concurrency_gate
@@ -88,6 +88,15 @@ class EvalContext:
 
     def judge_for(self, bench: Benchmark) -> str | None:
         return None if self.judge == "none" else self.judge or bench.judge
+
+    def check(self, bench: Benchmark) -> None:
+        """Refuse settings that would fail every example, before any model call."""
+        if self.method not in ("vlm", "caption_llm", "writer"):
+            raise ValueError(f"method={self.method!r}: use vlm, caption_llm or writer")
+        if self.length_formula not in ("paper", "released"):
+            raise ValueError(f"length_formula={self.length_formula!r}: use paper or released")
+        if self.method == "writer":
+            writer_context(self.target_for(bench))  # unknown writer settings fail here
 
 
 class EvalInput(TypedDict):
@@ -159,6 +168,7 @@ def load(state: EvalState, runtime: Runtime[EvalContext]) -> dict:
     """Load and check the benchmark's examples; fix the keys that results are stored under."""
     ctx = settings(runtime)
     bench = benchmark(state["benchmark"])
+    ctx.check(bench)
     limit = state.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit={limit!r}: give a positive whole number of examples")

@@ -118,3 +118,16 @@ def test_eval_refuses_bad_flags_by_name(tmp_path):
     )
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "unknown model spec 'nope:x'" in err
+    proc = cli(
+        "eval",
+        "longwrite-ruler",
+        "--target",
+        "openai:x@http://127.0.0.1:9/v1",
+        "--context",
+        "{}",
+        "--out",
+        str(tmp_path / "o"),
+        tmp_path=tmp_path,
+    )
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "use it with --graph writer" in err

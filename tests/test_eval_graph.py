@@ -257,3 +257,20 @@ async def test_an_interrupted_writer_example_resumes_inside_its_subgraph(tmp_pat
     # no caption or outline again; the writer goes on from the section it was on or the next
     assert resumed in ([("write", 2), ("write", 3), ("write", 4)], [("write", 3), ("write", 4)])
     assert out["report"]["counts"]["generated"] == 1
+
+
+@pytest.mark.parametrize(
+    "context, message",
+    [
+        ({"method": "chat"}, "method='chat'"),
+        ({"length_formula": "swapped"}, "use paper or released"),
+        ({"method": "writer", "writer_context": {"review_outline": True}}, "nobody answers"),
+        ({"method": "writer", "writer_context": {"modes": "parallel"}}, "unknown context keys"),
+    ],
+)
+async def test_bad_settings_fail_before_any_call(tmp_path, scripted, context, message):
+    target, model = scripted(fake_target)
+    data = write_mmlongbench(tmp_path / "mm.parquet")
+    with pytest.raises(ValueError, match=message):
+        await run(InMemoryStore(), data, target=target, judge="none", **context)
+    assert model.calls == []

@@ -70,13 +70,9 @@ async def measure(runs: int) -> list[dict]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=5)
-    rows = asyncio.run(measure(p.parse_args().runs))
-    print(f"{'checkpointer':<13}{'mode':<12}{'run ms':>9}{'steps':>7}{'ms/step':>9}")
-    for r in rows:
-        print(
-            f"{r['checkpointer']:<13}{r['mode']:<12}{r['run_ms']:>9.1f}{r['node_steps']:>7}"
-            f"{r['ms_per_step']:>9.2f}"
-        )
+    from benchmarks.__main__ import overhead_table
+
+    print(overhead_table(asyncio.run(measure(p.parse_args().runs))))
 
 
 if __name__ == "__main__":

@@ -180,7 +180,11 @@ async def write(args, console: Console) -> int:
             console.print(f"thread {thread} (resume with --thread {thread} --db {args.db})")
         with Progress(console, enabled=not args.no_progress) as progress:
             async for mode, event in graph.astream(
-                run_input, config, context=ctx, stream_mode=["updates", "custom"]
+                run_input,
+                config,
+                context=ctx,
+                stream_mode=["updates", "custom"],
+                durability="sync",  # each step is saved before the next starts: a kill loses none
             ):
                 progress.update(mode, event)
         state = await graph.aget_state(config)

@@ -39,6 +39,7 @@ class Revision(TypedDict):
     round: int
     action: Literal["expand", "condense"]
     budget: int
+    asked: NotRequired[int]  # words the reviser was asked for (the budget, corrected for bias)
     before: str
     after: str
     words_before: int
@@ -82,6 +83,7 @@ class WriterState(WriterInput, total=False):
     sections: Annotated[list[Section], merge_by_index]
     pending: list[int]
     revise_round: int
+    delivery_ratio: float  # words delivered per word asked, see nodes/length.py
     revisions: Annotated[list[Revision], operator.add]
     usage: Annotated[list[Usage], operator.add]
     document: str

@@ -137,49 +137,66 @@ def read_source(source: str, policy: ImagePolicy) -> bytes:
     return _read_file(source, policy)
 
 
-def _decode(data: bytes, label: str) -> Image.Image:
+def _undecodable(label: str, e: Exception) -> InputError:
+    return InputError(
+        f"image {label}: cannot be decoded ({e}); the file is corrupt or not an "
+        "image, re-export it as PNG or JPEG"
+    )
+
+
+_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError)
+
+
+def _open(data: bytes, label: str) -> Image.Image:
+    """Verify the image and open it lazily: size and format only, pixels not yet decoded."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format
             probe.verify()
         image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
-        raise InputError(
-            f"image {label}: cannot be decoded ({e}); the file is corrupt or not an "
-            "image, re-export it as PNG or JPEG"
-        ) from e
+    except _DECODE_ERRORS as e:
+        raise _undecodable(label, e) from e
     if fmt not in SUPPORTED_FORMATS:
         raise InputError(
             f"image {label}: format {fmt} is not supported; use one of "
             f"{', '.join(sorted(SUPPORTED_FORMATS))}"
         )
-    image.format = fmt
     return image
 
 
+def _store(image: Image.Image, target: Path, size: tuple[int, int], label: str) -> None:
+    """Decode, downscale and write the copy (atomically: concurrent runs may store it too)."""
+    fmt = target.suffix[1:].upper()
+    try:
+        image.load()
+    except _DECODE_ERRORS as e:
+        raise _undecodable(label, e) from e
+    small = image.resize(size, Image.Resampling.LANCZOS) if size != image.size else image
+    small = small.convert("RGB" if fmt == "JPEG" else "RGBA")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = unique_tmp(target)
+    small.save(tmp, fmt, quality=92) if fmt == "JPEG" else small.save(tmp, fmt)
+    tmp.replace(target)
+
+
 def load_image(index: int, source: str, policy: ImagePolicy, max_pixels: int) -> ImageRef:
-    """Read, check and downscale one image, store the copy by content hash, return its reference."""
+    """Read, check and downscale one image, store the copy by content hash, return its reference.
+
+    Bytes whose copy is already stored were decoded once already: their pixels are not
+    decoded again.
+    """
     label = source if not source.startswith("data:") else source.split(",", 1)[0]
     data = read_source(source, policy)
     digest = hashlib.sha256(data).hexdigest()
-    image = _decode(data, label)
+    image = _open(data, label)
+    mime = SUPPORTED_FORMATS[image.format]
     fmt = "JPEG" if image.format == "JPEG" else "PNG"
     scale = min(1.0, (max_pixels / (image.width * image.height)) ** 0.5)
     width, height = max(1, int(image.width * scale)), max(1, int(image.height * scale))
     target = policy.cache_dir / f"{digest}-{width}x{height}.{fmt.lower()}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        small = image.resize((width, height), Image.Resampling.LANCZOS) if scale < 1 else image
-        small = small.convert("RGB" if fmt == "JPEG" else "RGBA")
-        tmp = unique_tmp(target)  # concurrent runs may store the same image at once
-        small.save(tmp, fmt, quality=92) if fmt == "JPEG" else small.save(tmp, fmt)
-        tmp.replace(target)
-    shown = (
-        source
-        if not source.startswith("data:")
-        else f"data:{SUPPORTED_FORMATS[image.format]};sha256:{digest[:12]}"
-    )
+        _store(image, target, (width, height), label)
+    shown = source if not source.startswith("data:") else f"data:{mime};sha256:{digest[:12]}"
     return ImageRef(
         index=index,
         source=shown,

@@ -25,16 +25,19 @@ class ReviseTask(TypedDict):
     round: int
     plan: SectionPlan
     section: Section
+    ask: int  # words to ask for: the budget divided by the model's delivery ratio
 
 
 def revise_task(state: WriterState, index: int) -> ReviseTask:
     """Cut from the state what revising section `index` needs."""
+    plan = state["outline"][index - 1]
     return ReviseTask(
         instruction=state["instruction"],
         language=state["language"],
         round=state["revise_round"],
-        plan=state["outline"][index - 1],
+        plan=plan,
         section=state["sections"][index - 1],
+        ask=round(plan["words"] / state.get("delivery_ratio", 1.0)),
     )
 
 
@@ -48,7 +51,8 @@ def route_revisions(state: WriterState) -> list[Send] | Literal["assemble"]:
 def revise_prompt(task: ReviseTask):
     """Build the messages that bring one section to its budget (pure)."""
     plan, sec = task["plan"], task["section"]
-    rule = prompts.EXPAND_RULE if sec["words"] < plan["words"] else prompts.CONDENSE_RULE
+    # against the corrected ask, so that the rule and the number asked for never disagree
+    rule = prompts.EXPAND_RULE if sec["words"] < task["ask"] else prompts.CONDENSE_RULE
     user = prompts.REVISE_USER.format(
         instruction=task["instruction"],
         section_title=plan["title"],
@@ -56,7 +60,7 @@ def revise_prompt(task: ReviseTask):
         words=sec["words"],
         text=sec["text"],
         action_rule=rule,
-        budget=plan["words"],
+        budget=task["ask"],
     )
     return messages(
         prompts.REVISE_SYSTEM.format(language_rule=language_rule(task["language"])), user
@@ -88,6 +92,7 @@ async def revise(task: ReviseTask, runtime: Runtime[WriterContext]) -> dict:
         round=task["round"],
         action="expand" if before["words"] < plan["words"] else "condense",
         budget=plan["words"],
+        asked=task["ask"],
         before=before["text"],
         after=text,
         words_before=before["words"],

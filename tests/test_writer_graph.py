@@ -11,6 +11,7 @@ from typing_extensions import TypedDict
 
 from longwriter_v.models.factory import ModelConfigError
 from longwriter_v.nodes.errors import InputError
+from longwriter_v.nodes.length import delivery_ratio
 from tests.fakes import Writer
 
 
@@ -68,7 +69,11 @@ async def test_parallel_mode_fans_out_then_stitches(writer_graph, scripted, slid
 
 
 async def test_revise_loop_stops_at_its_bound_and_keeps_pairs(writer_graph, scripted):
-    spec, model = scripted(Writer(n_sections=2, factor=lambda stage, sec, n: 0.5))
+    # drafts come out at half their budget, revisions at a tenth of what they ask: even
+    # asking for more (the delivery ratio) cannot land them, so the bound must stop it
+    spec, model = scripted(
+        Writer(n_sections=2, factor=lambda stage, sec, n: 0.5 if stage == "write" else 0.1)
+    )
     state, _ = await run(
         writer_graph, {"instruction": "Write 400 words"}, {"model": spec, "max_revise_rounds": 2}
     )
@@ -281,3 +286,39 @@ async def test_embedded_as_a_subgraph_uses_the_parents_checkpointer(scripted, po
     assert out["report"]["words"] >= 190
     history = [s async for s in app.aget_state_history(cfg)]
     assert len(history) > 2
+
+
+async def test_a_model_that_writes_short_everywhere_is_asked_for_more(writer_graph, scripted):
+    # every call delivers 60% of what it asks: the first revision asks for budget / 0.6
+    spec, model = scripted(Writer(n_sections=4, factor=lambda stage, sec, n: 0.6))
+    state, _ = await run(writer_graph, {"instruction": "Write 400 words"}, {"model": spec})
+    v = state.values
+    assert v["delivery_ratio"] == pytest.approx(0.61)  # 60 words + the heading's 1, per 100
+    assert [r["asked"] for r in v["revisions"]] == [164] * 4 and v["revise_round"] == 1
+    assert v["report"]["length_score"] > 95  # 4 x 100 words, one revision round
+
+
+def test_delivery_ratio_ignores_isolated_misses():
+    plans = [{"index": i, "words": 100} for i in (1, 2, 3, 4)]
+    state = {
+        "outline": plans,
+        "sections": [
+            {"index": i, "words": w} for i, w in zip((1, 2, 3, 4), (100, 50, 100, 50), strict=True)
+        ],
+        "revisions": [],
+    }
+    assert delivery_ratio(state, 0.2) == 1.0  # 2 of 4 short: not most of them
+    state["sections"][0]["words"] = 70
+    assert delivery_ratio(state, 0.2) == pytest.approx(0.6)  # 3 of 4 short: median of ratios
+    state["revisions"] = [
+        {
+            "index": 2,
+            "round": 1,
+            "budget": 100,
+            "asked": 160,
+            "words_before": 50,
+            "words_after": 150,
+        }
+    ]
+    state["sections"][1]["words"] = 150  # the first draft (50) counts, and the revision (150/160)
+    assert delivery_ratio(state, 0.2) == pytest.approx(0.7)  # median of .5 .5 .7 .94 1

@@ -9,11 +9,9 @@ for `prompt_style="longwriter_v"`.
 from langchain_core.language_models import BaseChatModel
 
 from longwriter_v.nodes import prompts
-from longwriter_v.nodes.images import ImagePolicy, load_image
+from longwriter_v.nodes.images import MAX_IMAGE_PIXELS, ImagePolicy, load_image
 from longwriter_v.nodes.llm import language_rule, messages
 from longwriter_v.nodes.outline_parse import parse_outline_text, section_count
-
-MAX_IMAGE_PIXELS = 1_048_576
 
 
 async def paper_pipeline(

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from longwriter_v.evals.judge import DIMENSIONS, judge, quality_score
 from longwriter_v.evals.metrics import LengthFormula, count_words, length_score
-from longwriter_v.evals.targets import MAX_IMAGE_PIXELS
-from longwriter_v.nodes.images import ImagePolicy, load_image
+from longwriter_v.nodes.images import MAX_IMAGE_PIXELS, ImagePolicy, load_image
 from longwriter_v.nodes.required_length import parse_required_length
 
 DEFAULT_JUDGE = "openai:gpt-4o-2024-08-06"

@@ -9,8 +9,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from longwriter_v.models.factory import ModelOptions, create_chat_model
+from longwriter_v.models.pricing import ledger
 from longwriter_v.nodes.images import ImageRef
-from longwriter_v.nodes.llm import image_blocks
+from longwriter_v.nodes.llm import image_blocks, usage
 
 JUDGE_TEMPERATURE = 0.5
 JUDGE_MAX_TOKENS = 1024
@@ -76,8 +77,7 @@ class Verdict(TypedDict):
     reply: str  # the last raw reply, kept for inspection
     attempts: int
     error: str | None
-    input_tokens: int
-    output_tokens: int
+    usage: dict  # the calls' ledger (models/pricing.ledger)
 
 
 def quality_score(scores: dict[str, int]) -> float:
@@ -144,16 +144,13 @@ async def judge(
     )
     structured = _structured(model)
     prompt = judge_prompt(question, response, images)
-    tokens_in = tokens_out = 0
+    calls: list[dict] = []
     error: Exception | None = None
     raw = AIMessage("")
     for attempt in range(1, tries + 1):
         raw, parsed, error = await _ask(model, structured, prompt)
-        meta = raw.usage_metadata or {}
-        tokens_in += meta.get("input_tokens", 0)
-        tokens_out += meta.get("output_tokens", 0)
-        base = {"reply": raw.text, "attempts": attempt}
-        base |= {"input_tokens": tokens_in, "output_tokens": tokens_out}
+        calls.append(usage(raw, "judge", spec))
+        base = {"reply": raw.text, "attempts": attempt, "usage": ledger(calls)}
         if parsed is None and _refused(raw):
             return Verdict(status="refused", scores=None, analysis=None, error=None, **base)
         if parsed is not None:

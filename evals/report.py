@@ -9,7 +9,7 @@ from longwriter_v.evals.data import Example
 from longwriter_v.evals.judge import quality_score
 from longwriter_v.evals.metrics import LengthFormula, length_score
 from longwriter_v.evals.paper import PAPER_FORMULA, TABLE_1, TABLE_1_BUCKETS
-from longwriter_v.evals.targets import add_usage
+from longwriter_v.models.pricing import ledger
 
 
 def example_row(example: Example, generation: dict | None, verdict: dict | None, formula) -> dict:
@@ -95,8 +95,10 @@ def summarize(
         "tasks": {t: _scores([r for r in rows if r["task"] == t], judged) for t in tasks},
         "ruler": _ruler(rows),
         "usage": {
-            "generation": add_usage(*(g["usage"] for g in generations if g.get("usage"))),
-            "judge": add_usage(*(v["usage"] for v in verdicts if v.get("usage"))),
+            "generation": ledger(
+                [row for g in generations for row in g.get("usage", {}).get("rows", [])]
+            ),
+            "judge": ledger([row for v in verdicts for row in v.get("usage", {}).get("rows", [])]),
         },
         "examples": rows,
     }

@@ -2,7 +2,7 @@
 model (`caption_llm`), or the writer graph (`writer`)."""
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,14 +15,12 @@ from longwriter_v.evals.data import Example, image_cache_dir
 from longwriter_v.graphs.context import WriterContext
 from longwriter_v.graphs.writer import compile_writer
 from longwriter_v.models.factory import ModelOptions, create_chat_model
-from longwriter_v.models.pricing import cost
 from longwriter_v.nodes import prompts
 from longwriter_v.nodes.caption import CAPTION_MAX_TOKENS
-from longwriter_v.nodes.images import ImagePolicy, ImageRef, load_image
-from longwriter_v.nodes.llm import language_rule, messages
+from longwriter_v.nodes.images import MAX_IMAGE_PIXELS, ImagePolicy, ImageRef, load_image
+from longwriter_v.nodes.llm import language_rule, messages, usage
 
 Method = Literal["vlm", "caption_llm", "writer"]
-MAX_IMAGE_PIXELS = 1_048_576  # the public LongWriter-V inference setting
 
 CAPTIONED_REQUEST = (
     "{question}\n\nThis request refers to {count} images that you cannot see. "
@@ -32,42 +30,20 @@ CAPTIONED_REQUEST = (
 
 @dataclass(frozen=True)
 class Target:
-    """The thing under test and its generation settings."""
+    """The thing under test and its generation settings, resolved by `EvalContext.target_for`."""
 
     spec: str
-    method: Method = "vlm"
-    caption_model: str = "openai:gpt-4o-2024-08-06"
-    writer_context: dict = field(default_factory=dict)
-    temperature: float = 0.6
-    top_p: float = 0.95
-    max_tokens: int = 8192
+    method: Method
+    caption_model: str
+    writer_context: dict
+    temperature: float
+    top_p: float
+    max_tokens: int
 
     def options(self) -> ModelOptions:
         return ModelOptions(
             temperature=self.temperature, top_p=self.top_p, max_tokens=self.max_tokens
         )
-
-
-def _usage(message, spec: str) -> dict:
-    meta = message.usage_metadata or {}
-    tokens_in, tokens_out = meta.get("input_tokens", 0), meta.get("output_tokens", 0)
-    return {
-        "calls": 1,
-        "input_tokens": tokens_in,
-        "output_tokens": tokens_out,
-        "cost_usd": cost(spec, tokens_in, tokens_out),
-    }
-
-
-def add_usage(*parts: dict) -> dict:
-    """Sum usage records; the cost stays None only when no part has a known price."""
-    costs = [p["cost_usd"] for p in parts if p.get("cost_usd") is not None]
-    return {
-        "calls": sum(p.get("calls", 0) for p in parts),
-        "input_tokens": sum(p.get("input_tokens", 0) for p in parts),
-        "output_tokens": sum(p.get("output_tokens", 0) for p in parts),
-        "cost_usd": sum(costs) if costs else None,
-    }
 
 
 def image_policy() -> ImagePolicy:
@@ -82,37 +58,39 @@ async def image_refs(files: list[str]) -> list[ImageRef]:
     )
 
 
-async def vlm(example: Example, target: Target) -> tuple[str, dict]:
+async def vlm(example: Example, target: Target) -> tuple[str, list[dict]]:
     """The paper's `vlm` method: the model gets the question and the images, nothing else."""
     model = create_chat_model(target.spec, target.options())
     refs = await image_refs(example["images"])
     reply = await model.ainvoke(messages("", example["question"], refs))
-    return reply.text, _usage(reply, target.spec)
+    return reply.text, [usage(reply, "generate", target.spec)]
 
 
 _CAPTIONING: dict[tuple, asyncio.Task] = {}
 
 
-async def caption(ref: ImageRef, spec: str, language: str, store: BaseStore) -> tuple[str, dict]:
+async def caption(
+    ref: ImageRef, spec: str, language: str, store: BaseStore
+) -> tuple[str, list[dict]]:
     """Caption one image, once per image, model and language across all runs; examples that
     share an image while it is being captioned wait for that one call."""
     namespace, key = ("eval", "captions", spec), f"{ref['sha256']}-{language}"
     if stored := await store.aget(namespace, key):
-        return stored.value["text"], add_usage()
+        return stored.value["text"], []
     flight = (id(store), spec, key)
     if flight in _CAPTIONING:
         text, _ = await asyncio.shield(_CAPTIONING[flight])
-        return text, add_usage()
+        return text, []
     _CAPTIONING[flight] = asyncio.ensure_future(_caption_call(ref, spec, language))
     try:
-        text, usage = await _CAPTIONING[flight]
+        text, records = await _CAPTIONING[flight]
     finally:
         _CAPTIONING.pop(flight, None)
     await store.aput(namespace, key, {"text": text})
-    return text, usage
+    return text, records
 
 
-async def _caption_call(ref: ImageRef, spec: str, language: str) -> tuple[str, dict]:
+async def _caption_call(ref: ImageRef, spec: str, language: str) -> tuple[str, list[dict]]:
     model = create_chat_model(spec, ModelOptions(max_tokens=CAPTION_MAX_TOKENS))
     prompt = messages(
         prompts.CAPTION_SYSTEM.format(language_rule=language_rule(language)),
@@ -120,10 +98,10 @@ async def _caption_call(ref: ImageRef, spec: str, language: str) -> tuple[str, d
         [ref],
     )
     reply = await model.ainvoke(prompt)
-    return reply.text.strip(), _usage(reply, spec)
+    return reply.text.strip(), [usage(reply, "caption", spec)]
 
 
-async def caption_llm(example: Example, target: Target, store: BaseStore) -> tuple[str, dict]:
+async def caption_llm(example: Example, target: Target, store: BaseStore) -> tuple[str, list[dict]]:
     """The paper's `caption_llm` method: one model captions, `target` writes from text alone."""
     refs = await image_refs(example["images"])
     captioned = await asyncio.gather(
@@ -137,7 +115,8 @@ async def caption_llm(example: Example, target: Target, store: BaseStore) -> tup
         request = CAPTIONED_REQUEST.format(question=request, count=len(refs), captions=captions)
     model = create_chat_model(target.spec, target.options())
     reply = await model.ainvoke([HumanMessage(request)])  # text only, by construction
-    return reply.text, add_usage(_usage(reply, target.spec), *(u for _, u in captioned))
+    paid = [rec for _, records in captioned for rec in records]
+    return reply.text, [usage(reply, "generate", target.spec), *paid]
 
 
 @lru_cache(maxsize=4)
@@ -158,7 +137,7 @@ def writer_context(target: Target) -> WriterContext:
     return WriterContext.from_dict(values)
 
 
-async def writer(example: Example, target: Target) -> tuple[str, dict]:
+async def writer(example: Example, target: Target) -> tuple[str, list[dict]]:
     """Run the writer graph on the example, required length given explicitly."""
     graph = await asyncio.to_thread(benchmark_writer, str(image_cache_dir().parent))
     result = await graph.ainvoke(
@@ -169,14 +148,11 @@ async def writer(example: Example, target: Target) -> tuple[str, dict]:
         },
         context=writer_context(target),
     )
-    ledger = result["report"]["usage"]
-    return result["document"], {
-        k: ledger[k] for k in ("calls", "input_tokens", "output_tokens", "cost_usd")
-    }
+    return result["document"], result["report"]["usage"]["rows"]
 
 
-async def generate(example: Example, target: Target, store: BaseStore) -> tuple[str, dict]:
-    """Generate the response to one example with the target's method."""
+async def generate(example: Example, target: Target, store: BaseStore) -> tuple[str, list[dict]]:
+    """Generate the response to one example with the target's method; usage as records."""
     if target.method == "vlm":
         return await vlm(example, target)
     if target.method == "caption_llm":

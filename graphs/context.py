@@ -6,6 +6,8 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
+from longwriter_v.nodes.images import MAX_IMAGE_PIXELS
+
 DEFAULT_MODEL = "openai:gpt-4o"
 
 
@@ -92,7 +94,7 @@ class WriterContext:
         },
     )
     max_image_pixels: int = field(
-        default=1_048_576,
+        default=MAX_IMAGE_PIXELS,
         metadata={
             "description": "Images are downscaled to at most this many "
             "pixels (the public LongWriter-V inference used 1048576)."

@@ -32,7 +32,7 @@ from longwriter_v.evals.metrics import count_words
 from longwriter_v.evals.report import markdown, ruler_plot, summarize
 from longwriter_v.evals.targets import Method, Target, generate, image_refs, writer_context
 from longwriter_v.graphs.context import DEFAULT_MODEL
-from longwriter_v.models.pricing import cost
+from longwriter_v.models.pricing import ledger
 from longwriter_v.nodes.llm import concurrency_gate
 
 
@@ -196,7 +196,7 @@ async def generate_one(task: ExampleTask, runtime: Runtime[EvalContext]) -> Comm
     async with concurrency_gate(ctx.concurrency, "examples"):
         started = time.monotonic()
         try:
-            text, usage = await generate(
+            text, records = await generate(
                 example, ctx.target_for(benchmark(task["benchmark"])), store
             )
             record = {"status": "ok", "output": text, "words": count_words(text), "error": None}
@@ -207,7 +207,8 @@ async def generate_one(task: ExampleTask, runtime: Runtime[EvalContext]) -> Comm
                 "words": 0,
                 "error": f"{type(e).__name__}: {e}",
             }
-            usage = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": None}
+            records = []
+    usage = ledger(records)
     record |= {"id": example["id"], "usage": usage, "seconds": round(time.monotonic() - started, 3)}
     await store.aput(generations(task), example["key"], record)
     runtime.stream_writer(
@@ -233,19 +234,10 @@ async def score(task: ExampleTask, runtime: Runtime[EvalContext]) -> dict:
     async with concurrency_gate(ctx.concurrency, "judgements"):
         try:
             images = await image_refs(example["images"]) if bench.multimodal else []
-            verdict = dict(
-                await judge(spec, example["question"], generation.value["output"], images)
-            )
+            verdict = await judge(spec, example["question"], generation.value["output"], images)
         except Exception as e:  # noqa: BLE001 - recorded and retried on the next run
             verdict = {"status": "error", "error": f"{type(e).__name__}: {e}", "scores": None}
-            verdict |= {"input_tokens": 0, "output_tokens": 0, "attempts": 0, "reply": ""}
-    tokens_in, tokens_out = verdict.pop("input_tokens"), verdict.pop("output_tokens")
-    verdict["usage"] = {
-        "calls": verdict["attempts"],
-        "input_tokens": tokens_in,
-        "output_tokens": tokens_out,
-        "cost_usd": cost(spec, tokens_in, tokens_out),
-    }
+            verdict |= {"attempts": 0, "reply": "", "usage": ledger([])}
     await store.aput(judgements(task), example["key"], verdict)
     runtime.stream_writer(
         {

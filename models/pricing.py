@@ -31,13 +31,16 @@ def cost(spec: str, input_tokens: int, output_tokens: int) -> float | None:
 
 
 def ledger(records: list[dict]) -> dict:
-    """Sum per-call usage records by node and model, with cost where a price is known."""
+    """Sum usage records by node and model, with cost where a price is known.
+
+    A record is one call, or a ledger row carrying its own `calls`, so ledgers can be summed.
+    """
     rows: dict[tuple[str, str], dict] = defaultdict(
         lambda: {"calls": 0, "input_tokens": 0, "output_tokens": 0}
     )
     for rec in records:
         row = rows[(rec["node"], rec["model"])]
-        row["calls"] += 1
+        row["calls"] += rec.get("calls", 1)
         row["input_tokens"] += rec["input_tokens"]
         row["output_tokens"] += rec["output_tokens"]
     table = []

@@ -23,6 +23,7 @@ SUPPORTED_FORMATS = {
     "GIF": "image/gif",
     "BMP": "image/bmp",
 }
+MAX_IMAGE_PIXELS = 1_048_576  # images are downscaled to this area (public LongWriter-V inference)
 ALLOWED_DIRS_ENV = "LONGWRITER_V_IMAGE_DIRS"
 CACHE_DIR_ENV = "LONGWRITER_V_CACHE_DIR"
 
